@@ -1,0 +1,307 @@
+"""The project configuration: ``omgeving.toml`` parsed into one validated object.
+
+Unknown keys and wrong values are refused with the key, the line and the fix, so a typo in
+the configuration never silently changes what residents see.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from omgeving._errors import ConfigError
+
+__all__ = [
+    "DEFAULT_THEMES",
+    "ProjectConfig",
+    "ScenarioRef",
+    "SourcesConfig",
+    "normalise_gemeentecode",
+    "read_config",
+    "write_config",
+]
+
+CONFIG_NAME = "omgeving.toml"
+
+#: The themes of an omgevingsvisie, used when a project names none.
+DEFAULT_THEMES = (
+    "wonen",
+    "werken",
+    "natuur & landschap",
+    "water & klimaat",
+    "energie",
+    "mobiliteit",
+    "landbouw",
+    "voorzieningen",
+    "erfgoed",
+    "gezondheid",
+)
+
+_GM = re.compile(r"^GM\d{4}$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def normalise_gemeentecode(value: str) -> str:
+    """Return a gemeente code as ``GM`` + four digits (``"177"`` → ``"GM0177"``).
+
+    Examples
+    --------
+    >>> normalise_gemeentecode("gm177")
+    'GM0177'
+    """
+    digits = re.sub(r"\D", "", str(value))
+    text = str(value).strip().upper()
+    if not digits or len(digits) > 4 or re.sub(r"^GM", "", text).strip("0123456789"):
+        raise ConfigError(
+            f"gemeente code {value!r} is not a CBS gemeente code; "
+            "use GM followed by four digits, for example GM0177 for Raalte"
+        )
+    return "GM" + digits.zfill(4)
+
+
+@dataclass(frozen=True)
+class ScenarioRef:
+    """A scenario listed in the project: its file lives in ``scenarios/<slug>.geojson``."""
+
+    slug: str
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SourcesConfig:
+    """Which editions of the remote sources a project was built from."""
+
+    wijken_en_buurten: int = 2024
+    bag: bool = False
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """A project's configuration, as read from ``omgeving.toml``."""
+
+    title: str
+    gemeenten: tuple[str, ...]
+    fictional: bool = False
+    languages: tuple[str, ...] = ("nl", "en")
+    themes: tuple[str, ...] = DEFAULT_THEMES
+    moderation: str = "post"
+    store_url: str = "sqlite:///reactions.sqlite"
+    sources: SourcesConfig = field(default_factory=SourcesConfig)
+    scenarios: tuple[ScenarioRef, ...] = ()
+
+    def to_toml(self) -> str:
+        """Return the configuration as TOML text."""
+        data: dict[str, Any] = {
+            "project": {
+                "title": self.title,
+                "gemeenten": list(self.gemeenten),
+                "fictional": self.fictional,
+                "languages": list(self.languages),
+                "themes": list(self.themes),
+                "moderation": self.moderation,
+            },
+            "store": {"url": self.store_url},
+            "sources": asdict(self.sources),
+        }
+        if self.scenarios:
+            data["scenarios"] = [asdict(s) for s in self.scenarios]
+        return tomli_w.dumps(data)
+
+
+_TABLES: dict[str, set[str]] = {
+    "project": {"title", "gemeenten", "fictional", "languages", "themes", "moderation"},
+    "store": {"url"},
+    "sources": {"wijken_en_buurten", "bag"},
+    "scenarios": {"slug", "name", "description"},
+}
+
+
+def read_config(path: str | Path) -> ProjectConfig:
+    """Read and validate ``omgeving.toml``.
+
+    Parameters
+    ----------
+    path
+        The TOML file, or the project folder that holds it.
+
+    Raises
+    ------
+    ConfigError
+        With the file, the key, its line and how to fix it.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / CONFIG_NAME
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as err:
+        raise ConfigError(f"{path} does not exist; create a project with 'omgeving init'") from err
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path} is not UTF-8 text; save it as UTF-8") from err
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path} is not valid TOML: {err}; fix that line") from err
+    return _parse(raw, text, path)
+
+
+def write_config(config: ProjectConfig, path: str | Path) -> Path:
+    """Write ``config`` to ``path`` (a file or a project folder) and return the file."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / CONFIG_NAME
+    path.write_text(config.to_toml(), encoding="utf-8")
+    return path
+
+
+class _Where:
+    """Finds the line of a key in the TOML text, for messages."""
+
+    def __init__(self, text: str, path: Path) -> None:
+        self.lines = text.splitlines()
+        self.path = path
+
+    def __call__(self, key: str) -> str:
+        pattern = re.compile(rf"^\s*\[*\s*{re.escape(key)}\s*[\]=]")
+        for number, line in enumerate(self.lines, start=1):
+            if pattern.search(line):
+                return f"{self.path}, line {number}"
+        return str(self.path)
+
+
+def _parse(raw: dict[str, Any], text: str, path: Path) -> ProjectConfig:
+    where = _Where(text, path)
+    for table, value in raw.items():
+        if table not in _TABLES:
+            raise ConfigError(
+                f"{where(table)}: unknown table [{table}]; "
+                f"known tables are {', '.join(sorted(_TABLES))}"
+            )
+        rows = value if isinstance(value, list) else [value]
+        for row in rows:
+            if not isinstance(row, dict):
+                raise ConfigError(f"{where(table)}: '{table}' must be a table, not {row!r}")
+            for key in row:
+                if key not in _TABLES[table]:
+                    raise ConfigError(
+                        f"{where(key)}: unknown key '{key}' in [{table}]; "
+                        f"known keys are {', '.join(sorted(_TABLES[table]))}"
+                    )
+    project = raw.get("project")
+    if project is None:
+        raise ConfigError(f"{path}: the table [project] is missing; add it with a title")
+    return ProjectConfig(
+        title=_text(project, "title", where, required=True),
+        gemeenten=_gemeenten(project, where),
+        fictional=_bool(project, "fictional", where, False),
+        languages=_languages(project, where),
+        themes=_themes(project, where),
+        moderation=_choice(project, "moderation", where, ("post", "pre"), "post"),
+        store_url=_text(raw.get("store", {}), "url", where) or "sqlite:///reactions.sqlite",
+        sources=_sources(raw.get("sources", {}), where),
+        scenarios=_scenarios(raw.get("scenarios", []), where),
+    )
+
+
+def _text(table: dict, key: str, where: _Where, *, required: bool = False) -> str:
+    value = table.get(key)
+    if value is None:
+        if required:
+            raise ConfigError(f"{where.path}: '{key}' is missing; add {key} = \"...\"")
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise ConfigError(f"{where(key)}: '{key}' must be a non-empty text, not {value!r}")
+    return value
+
+
+def _bool(table: dict, key: str, where: _Where, default: bool) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where(key)}: '{key}' must be true or false, not {value!r}")
+    return value
+
+
+def _choice(table: dict, key: str, where: _Where, options: tuple[str, ...], default: str) -> str:
+    value = table.get(key, default)
+    if value not in options:
+        raise ConfigError(
+            f"{where(key)}: '{key}' is {value!r}; use one of {', '.join(map(repr, options))}"
+        )
+    return value
+
+
+def _text_list(table: dict, key: str, where: _Where) -> list[str] | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where(key)}: '{key}' must be a non-empty list of texts")
+    return value
+
+
+def _gemeenten(table: dict, where: _Where) -> tuple[str, ...]:
+    values = _text_list(table, "gemeenten", where)
+    if values is None:
+        raise ConfigError(f"{where.path}: 'gemeenten' is missing; add gemeenten = [\"GM0177\"]")
+    try:
+        return tuple(dict.fromkeys(normalise_gemeentecode(v) for v in values))
+    except ConfigError as err:
+        raise ConfigError(f"{where('gemeenten')}: {err}") from err
+
+
+def _languages(table: dict, where: _Where) -> tuple[str, ...]:
+    values = _text_list(table, "languages", where) or ["nl", "en"]
+    unknown = [v for v in values if v not in ("nl", "en")]
+    if unknown or values[0] != "nl":
+        raise ConfigError(
+            f"{where('languages')}: languages {values!r} are not supported; "
+            "use [\"nl\", \"en\"] or [\"nl\"] (Dutch first)"
+        )
+    return tuple(values)
+
+
+def _themes(table: dict, where: _Where) -> tuple[str, ...]:
+    values = _text_list(table, "themes", where)
+    if values is None:
+        return DEFAULT_THEMES
+    bad = [v for v in values if not v.strip() or len(v) > 60]
+    if bad:
+        raise ConfigError(f"{where('themes')}: theme {bad[0]!r} must be 1 to 60 characters")
+    return tuple(dict.fromkeys(v.strip() for v in values))
+
+
+def _sources(table: dict, where: _Where) -> SourcesConfig:
+    year = table.get("wijken_en_buurten", 2024)
+    if not isinstance(year, int) or not 2019 <= year <= 2030:
+        raise ConfigError(
+            f"{where('wijken_en_buurten')}: 'wijken_en_buurten' is {year!r}; "
+            "use the year of a CBS edition on PDOK, for example 2024"
+        )
+    return SourcesConfig(wijken_en_buurten=year, bag=_bool(table, "bag", where, False))
+
+
+def _scenarios(rows: list, where: _Where) -> tuple[ScenarioRef, ...]:
+    refs = []
+    for row in rows:
+        slug = _text(row, "slug", where, required=True)
+        if not _SLUG.match(slug):
+            raise ConfigError(
+                f"{where('slug')}: scenario slug {slug!r} must be lower-case letters, "
+                "digits and dashes, for example 'compact-bouwen'"
+            )
+        refs.append(
+            ScenarioRef(
+                slug=slug,
+                name=_text(row, "name", where, required=True),
+                description=_text(row, "description", where),
+            )
+        )
+    if len({r.slug for r in refs}) != len(refs):
+        raise ConfigError(f"{where('scenarios')}: two scenarios share a slug; make them unique")
+    return tuple(refs)

@@ -1,0 +1,240 @@
+"""The project folder: the unit of work that holds everything an evening needs.
+
+Layout::
+
+    omgeving.toml        configuration (see :mod:`omgeving.config`)
+    layers/<name>.parquet  cached layers, GeoParquet in EPSG:28992
+    web/                 baked web layers (EPSG:4326, simplified, small)
+    scenarios/<slug>.geojson  scenario interventions (EPSG:28992, with a ``crs`` member)
+    reactions.sqlite     the reaction store (default)
+    cache/               raw responses of remote services, so a second run needs no network
+    exports/             what ``omgeving export`` writes
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from omgeving._errors import LayerError, ProjectError
+from omgeving.config import CONFIG_NAME, ProjectConfig, read_config, write_config
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = ["RD", "Project", "build_project", "open_project"]
+
+#: The internal CRS of every layer: Amersfoort / RD New.
+RD = 28992
+
+
+@dataclass(frozen=True)
+class Project:
+    """An opened project folder."""
+
+    root: Path
+    config: ProjectConfig
+
+    @property
+    def layers_dir(self) -> Path:
+        return self.root / "layers"
+
+    @property
+    def web_dir(self) -> Path:
+        return self.root / "web"
+
+    @property
+    def scenarios_dir(self) -> Path:
+        return self.root / "scenarios"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / "cache"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.root / "exports"
+
+    def layer_path(self, name: str) -> Path:
+        """Return the file of layer ``name`` (it may not exist)."""
+        return self.layers_dir / f"{name}.parquet"
+
+    def layer_names(self) -> list[str]:
+        """Return the names of the cached layers, sorted."""
+        return sorted(p.stem for p in self.layers_dir.glob("*.parquet"))
+
+    def read_layer(self, name: str, *, columns: list[str] | None = None) -> gpd.GeoDataFrame:
+        """Read a cached layer as a GeoDataFrame in EPSG:28992.
+
+        Raises
+        ------
+        LayerError
+            When the project has no such layer; the message lists the layers it has.
+        """
+        import geopandas as gpd
+
+        path = self.layer_path(name)
+        if not path.exists():
+            raise LayerError(
+                f"project {self.root} has no layer {name!r}; it has: "
+                f"{', '.join(self.layer_names()) or 'none'}"
+            )
+        return gpd.read_parquet(path, columns=columns)
+
+    def scenario_path(self, slug: str) -> Path:
+        """Return the interventions file of scenario ``slug``."""
+        return self.scenarios_dir / f"{slug}.geojson"
+
+    def store_url(self) -> str:
+        """Return the store URL with a relative SQLite path resolved against the folder."""
+        url = self.config.store_url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not Path(url[len(prefix) :]).is_absolute():
+            return prefix + str(self.root / url[len(prefix) :])
+        return url
+
+
+def open_project(path: str | os.PathLike[str] = ".") -> Project:
+    """Open the project folder at ``path``.
+
+    Raises
+    ------
+    ProjectError
+        When the folder does not exist or holds no ``omgeving.toml``.
+    ConfigError
+        When the configuration is wrong.
+    """
+    root = Path(path).resolve()
+    if not root.is_dir():
+        raise ProjectError(
+            f"{root} is not a folder; make a project there with "
+            f"'omgeving demo {path}' or 'omgeving init {path} --gemeente GM0177'"
+        )
+    if not (root / CONFIG_NAME).is_file():
+        raise ProjectError(
+            f"{root} is not an omgeving project (it has no {CONFIG_NAME}); "
+            f"make one with 'omgeving demo {path}' or 'omgeving init {path} --gemeente GM0177'"
+        )
+    return Project(root=root, config=read_config(root / CONFIG_NAME))
+
+
+def write_layer(gdf: gpd.GeoDataFrame, path: Path) -> Path:
+    """Write ``gdf`` as GeoParquet in EPSG:28992, via a temporary file and a rename."""
+    if gdf.crs is None:
+        raise LayerError(f"layer {path.stem!r} has no CRS; set it before writing")
+    if gdf.crs.to_epsg() != RD:
+        gdf = gdf.to_crs(RD)
+    tmp = path.with_suffix(".parquet.tmp")
+    gdf.to_parquet(tmp, write_covering_bbox=True, index=False)
+    os.replace(tmp, path)
+    return path
+
+
+@contextmanager
+def _staging(target: Path) -> Iterator[Path]:
+    """Yield a fresh folder beside ``target``; on success it becomes ``target``.
+
+    On any error the staging folder is removed, so no half-written project is left.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    stage.chmod(0o777 & ~umask)  # mkdtemp makes it private; a project is an ordinary folder
+    try:
+        yield stage
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    try:
+        if target.exists():
+            _replace_keeping_store(stage, target)
+        else:
+            os.replace(stage, target)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _replace_keeping_store(stage: Path, target: Path) -> None:
+    """Move the rebuilt parts of ``stage`` into an existing project, keeping its reactions."""
+    for child in stage.iterdir():
+        dest = target / child.name
+        if dest.is_dir():
+            shutil.rmtree(dest)
+        elif dest.exists():
+            dest.unlink()
+        os.replace(child, dest)
+
+
+def build_project(
+    target: str | os.PathLike[str],
+    config: ProjectConfig,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    scenarios: Mapping[str, gpd.GeoDataFrame] | None = None,
+    overwrite: bool = False,
+    extra: Callable[[Project], None] | None = None,
+) -> Project:
+    """Write a complete project folder in one step.
+
+    Everything is written into a staging folder first and moved into place only when all of
+    it succeeded. Rebuilding an existing project (``overwrite=True``) replaces its layers,
+    web layers and scenarios and keeps its reactions.
+
+    Parameters
+    ----------
+    target
+        The project folder to create.
+    config
+        The configuration to write as ``omgeving.toml``.
+    layers
+        Layer name → GeoDataFrame (any CRS; stored in EPSG:28992).
+    scenarios
+        Scenario slug → interventions GeoDataFrame.
+    overwrite
+        Rebuild a folder that already is a project.
+    extra
+        Called with the staged project before it is moved into place (to bake web layers).
+    """
+    target = Path(target).resolve()
+    if target.exists():
+        if not target.is_dir():
+            raise ProjectError(f"{target} is a file; choose a folder name for the project")
+        is_project = (target / CONFIG_NAME).is_file()
+        if any(target.iterdir()) and not (is_project and overwrite):
+            hint = "pass --force to rebuild it (its reactions are kept)" if is_project else (
+                "choose an empty or new folder"
+            )
+            raise ProjectError(f"{target} is not empty; {hint}")
+    with _staging(target) as stage:
+        for sub in ("layers", "web", "scenarios", "cache", "exports"):
+            (stage / sub).mkdir()
+        write_config(config, stage / CONFIG_NAME)
+        for name, gdf in layers.items():
+            write_layer(gdf, stage / "layers" / f"{name}.parquet")
+        for slug, gdf in (scenarios or {}).items():
+            write_scenario_file(gdf, stage / "scenarios" / f"{slug}.geojson")
+        if extra is not None:
+            extra(Project(root=stage, config=config))
+        if target.exists():
+            # keep the existing cache, exports and store; rebuild the rest
+            for keep in ("cache", "exports"):
+                shutil.rmtree(stage / keep, ignore_errors=True)
+    return open_project(target)
+
+
+def write_scenario_file(gdf: gpd.GeoDataFrame, path: Path) -> Path:
+    """Write scenario interventions as GeoJSON in EPSG:28992 with an explicit ``crs`` member."""
+    if gdf.crs is None:
+        raise LayerError(f"scenario {path.stem!r} has no CRS; set it before writing")
+    gdf = gdf.to_crs(RD)
+    tmp = path.with_suffix(".tmp")
+    gdf.to_file(tmp, driver="GeoJSON", RFC7946="NO", WRITE_NAME="NO")
+    os.replace(tmp, path)
+    return path

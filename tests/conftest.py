@@ -1,0 +1,133 @@
+"""Shared fixtures: real parts, really started (SQLite files, Voila, Chromium).
+
+A test that needs a part this machine lacks skips with the reason on a laptop, and fails
+under CI (``CI=true``): a skipped browser test proves nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+OUTPUT = ROOT / "test-output"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip the test when ``condition`` is false, or fail it under CI."""
+    if not condition:
+        if IN_CI:
+            pytest.fail(f"required under CI: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The ``../shared`` folder beside the project (absent from a user's clone)."""
+    need(SHARED.is_dir(), f"{SHARED} is absent (it is only beside the project on our machines)")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    """``test-output/``: screenshots and other artefacts the suite writes."""
+    (OUTPUT / "screenshots").mkdir(parents=True, exist_ok=True)
+    return OUTPUT
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def demo_project(tmp_path_factory) -> Path:
+    """A freshly built demo project (with baked web layers), shared by the session."""
+    from omgeving.demo import build_demo
+    from omgeving.web import bake_web_layers
+
+    target = tmp_path_factory.mktemp("demo") / "voorbeeld"
+    build_demo(target, extra=bake_web_layers)
+    return target
+
+
+class VoilaServer:
+    """``omgeving serve`` running in a subprocess on a free port."""
+
+    def __init__(self, project: Path, log: Path, *, pool: int = 1) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log = log
+        self._fh = log.open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "omgeving.cli", "serve", str(project), "--port",
+             str(self.port), "--pool", str(pool)],
+            stdout=self._fh, stderr=subprocess.STDOUT, env={**os.environ},
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"omgeving serve exited: {log.read_text()[-2000:]}")
+            if "is at http" in log.read_text():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"omgeving serve did not start: {log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._fh.close()
+
+
+@pytest.fixture(scope="session")
+def resident_server(demo_project, tmp_path_factory):
+    server = VoilaServer(demo_project, tmp_path_factory.mktemp("voila") / "voila.log")
+    yield server
+    server.stop()
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which(
+        "chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (no browser download)."""
+    exe = chromium_path()
+    need(exe is not None, "Debian's chromium is not installed (scripts/test installs it)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        need(False, "playwright is not installed (scripts/test installs it)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=exe,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+def offline_page(browser, base_url: str, **context_options):
+    """A new page that can reach only ``base_url`` (CDNs and tile servers answer 204)."""
+    context = browser.new_context(**context_options)
+    page = context.new_page()
+    page.route("**/*", lambda route: route.continue_()
+               if route.request.url.startswith(base_url.rstrip("/"))
+               else route.fulfill(status=204, body=b""))
+    return page
