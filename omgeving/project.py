@@ -184,8 +184,9 @@ def build_project(
     """Write a complete project folder in one step.
 
     Everything is written into a staging folder first and moved into place only when all of
-    it succeeded. Rebuilding an existing project (``overwrite=True``) replaces its layers,
-    web layers and scenarios and keeps its reactions.
+    it succeeded. Rebuilding an existing project (``overwrite=True``) replaces its layers and
+    web layers, and keeps its reactions, cache, exports and scenario files (``scenarios``
+    given here replace those of the same slug).
 
     Parameters
     ----------
@@ -212,9 +213,12 @@ def build_project(
                 "choose an empty or new folder"
             )
             raise ProjectError(f"{target} is not empty; {hint}")
+    rebuild = (target / CONFIG_NAME).is_file()
     with _staging(target) as stage:
         for sub in ("layers", "web", "scenarios", "cache", "exports"):
             (stage / sub).mkdir()
+        if rebuild:  # a planner's scenarios survive a rebuild; new files of the same name win
+            shutil.copytree(target / "scenarios", stage / "scenarios", dirs_exist_ok=True)
         write_config(config, stage / CONFIG_NAME)
         for name, gdf in layers.items():
             write_layer(gdf, stage / "layers" / f"{name}.parquet")
@@ -222,10 +226,10 @@ def build_project(
             write_scenario_file(gdf, stage / "scenarios" / f"{slug}.geojson")
         if extra is not None:
             extra(Project(root=stage, config=config))
-        if target.exists():
-            # keep the existing cache, exports and store; rebuild the rest
+        if rebuild:  # keep the existing cache, exports and store; rebuild the rest
             for keep in ("cache", "exports"):
-                shutil.rmtree(stage / keep, ignore_errors=True)
+                if (target / keep).is_dir():
+                    shutil.rmtree(stage / keep)
     return open_project(target)
 
 

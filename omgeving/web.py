@@ -149,7 +149,7 @@ def bake_web_layers(project: Project) -> Path:
             WebLayer(
                 name="gebouwen", label_nl="Gebouwen", label_en="Buildings",
                 file="gebouwen_dichtheid.geojson", kind="polygon",
-                style={"weight": 0, "fillColor": "#7f2704", "fillOpacity": 0.5}, visible=True,
+                style={"weight": 0, "fillColor": "#7f2704"}, visible=True,
                 tooltip="aantal",
             )
         )

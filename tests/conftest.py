@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakepdok import fake_pdok  # noqa: F401  (the fixture of a local PDOK)
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 OUTPUT = ROOT / "test-output"

@@ -169,7 +169,7 @@ class ResidentApp:
                                layout=w.Layout(width="100%"))
         self.text.add_class("omg-text")
         self.submit = w.Button(description=t("react.submit", self.lang), button_style="primary",
-                               icon="paper-plane")
+                               icon="paper-plane", layout=w.Layout(height="44px", width="auto"))
         self.submit.add_class("omg-submit")
         self.submit.on_click(friendly(self._show_error)(self._on_submit))
         self.count = w.HTML().add_class("omg-count")
@@ -271,7 +271,10 @@ class ResidentApp:
 
     def _on_view(self, _change: dict[str, Any]) -> None:
         if not self.fitted and self.map.bounds:
+            # the first view event: a resident's browser has drawn the map. A pre-started
+            # kernel ran the notebook long before, so fetch what was stored since then.
             self.fitted = True
+            self.refresh()
             self.map.zoom = fit_zoom(self.map.bounds, self.map.zoom, self.manifest["bounds"])
             return
         info = self.manifest["buildings"]
@@ -342,7 +345,7 @@ def _feature_style(spec: dict[str, Any], feature: dict[str, Any],
         return {"fillColor": colour, "color": colour}
     if spec["name"] == "gebouwen" and buildings:
         share = math.sqrt(props.get("aantal", 0) / max(buildings["max_density"], 1))
-        return {"fillOpacity": round(0.15 + 0.7 * share, 2)}
+        return {"fillOpacity": round(0.05 + 0.75 * share, 2)}
     return {}
 
 
