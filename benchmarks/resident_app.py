@@ -53,15 +53,19 @@ m
 EMPTY = """\
 from ipyleaflet import Map, TileLayer, basemaps
 brt = basemaps.nlmaps.standaard
-Map(center=(52.40, 6.28), zoom=11, basemap=TileLayer(url=brt.build_url(), attribution=brt.attribution))
+Map(center=(52.40, 6.28), zoom=11,
+    basemap=TileLayer(url=brt.build_url(), attribution=brt.attribution))
 """
 OURS = "from omgeving.apps.resident import resident\n\nresident()\n"
 
 
 def notebook(source: str, path: Path) -> Path:
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.cells = [nbformat.v4.new_code_cell(source)]
     nbformat.write(nb, path)
     return path
@@ -79,12 +83,17 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}/"
         workdir.mkdir()
         nb = notebook(source, workdir / "app.ipynb")
-        (workdir / "voila.json").write_text(json.dumps(
-            voila_config(ServeOptions(port=self.port, pool_size=1))))
+        (workdir / "voila.json").write_text(
+            json.dumps(voila_config(ServeOptions(port=self.port, pool_size=1)))
+        )
         self.log = workdir / "voila.log"
         self.proc = subprocess.Popen(
-            voila_command(workdir, nb), cwd=workdir, stdout=self.log.open("w"),
-            stderr=subprocess.STDOUT, env={**os.environ, "OMGEVING_PROJECT": str(project)})
+            voila_command(workdir, nb),
+            cwd=workdir,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "OMGEVING_PROJECT": str(project)},
+        )
         self.wait_pool(1)
 
     def filled(self) -> int:
@@ -99,8 +108,7 @@ class Server:
 
     def kernel_rss_mb(self) -> list[float]:
         kids = psutil.Process(self.proc.pid).children(recursive=True)
-        return [k.memory_info().rss / 2**20 for k in kids
-                if "ipykernel" in " ".join(k.cmdline())]
+        return [k.memory_info().rss / 2**20 for k in kids if "ipykernel" in " ".join(k.cmdline())]
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -110,8 +118,14 @@ class Server:
 def page_time(browser, url: str, features: bool) -> float:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url.rstrip("/"))
-               else r.fulfill(status=204, body=b""))
+    page.route(
+        "**/*",
+        lambda r: (
+            r.continue_()
+            if r.request.url.startswith(url.rstrip("/"))
+            else r.fulfill(status=204, body=b"")
+        ),
+    )
     start = time.perf_counter()
     page.goto(url, timeout=300_000)
     page.wait_for_selector(".leaflet-control-zoom", timeout=300_000)
@@ -133,9 +147,13 @@ def main() -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        for name, source, features in (("empty", EMPTY, False), ("omgeving", OURS, True),
-                                       ("naive", NAIVE, True)):
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        for name, source, features in (
+            ("empty", EMPTY, False),
+            ("omgeving", OURS, True),
+            ("naive", NAIVE, True),
+        ):
             server = Server(source, project, tmp / name)
             try:
                 page_time(browser, server.url, features)  # warm-up: server and browser caches
@@ -147,19 +165,30 @@ def main() -> None:
                 rss = server.kernel_rss_mb()
             finally:
                 server.stop()
-            results[name] = (statistics.median(times), min(times), max(times),
-                             statistics.median(rss), max(rss))
+            results[name] = (
+                statistics.median(times),
+                min(times),
+                max(times),
+                statistics.median(rss),
+                max(rss),
+            )
         browser.close()
     shutil.rmtree(tmp, ignore_errors=True)
     print(f"Resident app benchmark, {args.runs} runs each, warm server, pre-started kernels")
-    print(f"{'notebook':<10} {'map ready median':>17} {'min':>7} {'max':>7} "
-          f"{'kernel RSS median':>18} {'max':>7}")
+    print(
+        f"{'notebook':<10} {'map ready median':>17} {'min':>7} {'max':>7} "
+        f"{'kernel RSS median':>18} {'max':>7}"
+    )
     for name, (median, low, high, rss, rss_max) in results.items():
-        print(f"{name:<10} {median:>15.2f} s {low:>6.2f}s {high:>6.2f}s {rss:>15.0f} MB "
-              f"{rss_max:>5.0f}MB")
+        print(
+            f"{name:<10} {median:>15.2f} s {low:>6.2f}s {high:>6.2f}s {rss:>15.0f} MB "
+            f"{rss_max:>5.0f}MB"
+        )
     ours, naive = results["omgeving"], results["naive"]
-    print(f"naive/omgeving: map ready x{naive[0] / ours[0]:.1f}, kernel RSS "
-          f"x{naive[3] / ours[3]:.1f}; omgeving vs empty map: +{ours[0] - results['empty'][0]:.2f} s")
+    print(
+        f"naive/omgeving: map ready x{naive[0] / ours[0]:.1f}, kernel RSS "
+        f"x{naive[3] / ours[3]:.1f}; omgeving vs empty map: +{ours[0] - results['empty'][0]:.2f} s"
+    )
 
 
 if __name__ == "__main__":

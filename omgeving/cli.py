@@ -43,21 +43,34 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="write the fictional demo project (Voorbeeldgemeente)")
-    demo.add_argument("dir", nargs="?", default="demo-project", type=Path,
-                      help="project folder to write (default: demo-project)")
-    demo.add_argument("--force", action="store_true",
-                      help="rebuild an existing demo project (its reactions are kept)")
+    demo.add_argument(
+        "dir",
+        nargs="?",
+        default="demo-project",
+        type=Path,
+        help="project folder to write (default: demo-project)",
+    )
+    demo.add_argument(
+        "--force",
+        action="store_true",
+        help="rebuild an existing demo project (its reactions are kept)",
+    )
     demo.set_defaults(run=_demo)
 
     init = sub.add_parser("init", help="make a project for real municipalities from PDOK")
     init.add_argument("dir", type=Path, help="project folder to create")
-    init.add_argument("--gemeente", required=True,
-                      help="CBS gemeente codes, comma separated, e.g. GM0177,GM0150,GM1773")
-    init.add_argument("--year", type=int, default=2024,
-                      help="edition of CBS wijken en buurten (default 2024)")
+    init.add_argument(
+        "--gemeente",
+        required=True,
+        help="CBS gemeente codes, comma separated, e.g. GM0177,GM0150,GM1773",
+    )
+    init.add_argument(
+        "--year", type=int, default=2024, help="edition of CBS wijken en buurten (default 2024)"
+    )
     init.add_argument("--bag", action="store_true", help="also fetch BAG building footprints")
-    init.add_argument("--force", action="store_true",
-                      help="rebuild an existing project (its reactions are kept)")
+    init.add_argument(
+        "--force", action="store_true", help="rebuild an existing project (its reactions are kept)"
+    )
     init.set_defaults(run=_init)
 
     fetch = sub.add_parser("fetch", help="download a project's PDOK layers again")
@@ -66,13 +79,22 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="serve the resident app with Voila")
     serve.add_argument("dir", nargs="?", default=Path("."), type=Path)
-    serve.add_argument("--host", default="127.0.0.1",
-                       help="address to listen on (default 127.0.0.1; 0.0.0.0 for a hall)")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; 0.0.0.0 for a hall)",
+    )
     serve.add_argument("--port", type=int, default=8866, help="port (default 8866)")
-    serve.add_argument("--pool", type=int, default=2,
-                       help="pre-started kernels kept ready (default 2)")
-    serve.add_argument("--cull-after", type=int, default=600, metavar="SECONDS",
-                       help="end kernels idle this long with no tab open (default 600)")
+    serve.add_argument(
+        "--pool", type=int, default=2, help="pre-started kernels kept ready (default 2)"
+    )
+    serve.add_argument(
+        "--cull-after",
+        type=int,
+        default=600,
+        metavar="SECONDS",
+        help="end kernels idle this long with no tab open (default 600)",
+    )
     serve.set_defaults(run=_serve)
     return parser
 
@@ -83,8 +105,10 @@ def _demo(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     project = build_demo(args.dir, overwrite=args.force, extra=bake_web_layers)
-    print(f"Demo project written to {project.root} in {time.perf_counter() - start:.1f} s "
-          "(Voorbeeldgemeente is fictional)")
+    print(
+        f"Demo project written to {project.root} in {time.perf_counter() - start:.1f} s "
+        "(Voorbeeldgemeente is fictional)"
+    )
     print(f"Serve it with: omgeving serve {args.dir}")
     return 0
 
@@ -102,8 +126,14 @@ def _init(args: argparse.Namespace) -> int:
     from omgeving.sources import init_project
     from omgeving.web import bake_web_layers
 
-    project = init_project(args.dir, _codes(args.gemeente), year=args.year, bag=args.bag,
-                           overwrite=args.force, extra=bake_web_layers)
+    project = init_project(
+        args.dir,
+        _codes(args.gemeente),
+        year=args.year,
+        bag=args.bag,
+        overwrite=args.force,
+        extra=bake_web_layers,
+    )
     print(f"Project written to {project.root}: {', '.join(project.layer_names())}")
     print(f"Serve it with: omgeving serve {args.dir}")
     return 0
@@ -126,12 +156,19 @@ def _serve(args: argparse.Namespace) -> int:
     project = open_project(args.dir)
     if not 0 < args.port < 65536:
         raise OmgevingError(f"--port {args.port} is not a port number; use 1024-65535")
-    options = ServeOptions(host=args.host, port=args.port, pool_size=max(args.pool, 0),
-                           cull_idle_timeout=args.cull_after)
+    options = ServeOptions(
+        host=args.host,
+        port=args.port,
+        pool_size=max(args.pool, 0),
+        cull_idle_timeout=args.cull_after,
+    )
 
     def ready(url: str) -> None:
-        print(f"\nThe resident app of '{project.config.title}' is at {url}\n"
-              "Open it in a browser; press Ctrl+C to stop.\n", flush=True)
+        print(
+            f"\nThe resident app of '{project.config.title}' is at {url}\n"
+            "Open it in a browser; press Ctrl+C to stop.\n",
+            flush=True,
+        )
 
     return serve(project, options, ready=ready)
 

@@ -261,7 +261,7 @@ def _languages(table: dict, where: _Where) -> tuple[str, ...]:
     if unknown or values[0] != "nl":
         raise ConfigError(
             f"{where('languages')}: languages {values!r} are not supported; "
-            "use [\"nl\", \"en\"] or [\"nl\"] (Dutch first)"
+            'use ["nl", "en"] or ["nl"] (Dutch first)'
         )
     return tuple(values)
 

@@ -209,8 +209,10 @@ def build_project(
             raise ProjectError(f"{target} is a file; choose a folder name for the project")
         is_project = (target / CONFIG_NAME).is_file()
         if any(target.iterdir()) and not (is_project and overwrite):
-            hint = "pass --force to rebuild it (its reactions are kept)" if is_project else (
-                "choose an empty or new folder"
+            hint = (
+                "pass --force to rebuild it (its reactions are kept)"
+                if is_project
+                else ("choose an empty or new folder")
             )
             raise ProjectError(f"{target} is not empty; {hint}")
     rebuild = (target / CONFIG_NAME).is_file()

@@ -70,9 +70,14 @@ class Reaction:
             "id": self.id,
             "geometry": self.geometry,
             "properties": {
-                "id": self.id, "theme": self.theme, "text": self.text,
-                "sentiment": self.sentiment, "scenario": self.scenario, "buurt": self.buurt,
-                "agrees": self.agrees, "created": self.created,
+                "id": self.id,
+                "theme": self.theme,
+                "text": self.text,
+                "sentiment": self.sentiment,
+                "scenario": self.scenario,
+                "buurt": self.buurt,
+                "agrees": self.agrees,
+                "created": self.created,
             },
         }
 
@@ -135,8 +140,9 @@ def validate_reaction(
     if not isinstance(id, str) or not _ID.match(id):
         raise ValidationError(f"reaction id {id!r} is not 32 hex digits", key="error.invalid")
     if not isinstance(theme, str) or theme not in themes:
-        raise ValidationError(f"theme {theme!r} is not one of the project's themes",
-                              key="error.theme")
+        raise ValidationError(
+            f"theme {theme!r} is not one of the project's themes", key="error.theme"
+        )
     clean = _clean_text(text)
     if sentiment is not None and (
         isinstance(sentiment, bool) or not isinstance(sentiment, int) or not -2 <= sentiment <= 2
@@ -145,13 +151,21 @@ def validate_reaction(
     if scenario is not None and scenario not in scenarios:
         raise ValidationError(f"scenario {scenario!r} is not in the project", key="error.invalid")
     if channel not in CHANNELS or status not in STATUSES:
-        raise ValidationError(f"channel {channel!r} or status {status!r} unknown",
-                              key="error.invalid")
+        raise ValidationError(
+            f"channel {channel!r} or status {status!r} unknown", key="error.invalid"
+        )
     geom = check_geometry(geometry, area)
     return Reaction(
-        id=id, geometry=json.loads(shapely.to_geojson(geom)), theme=theme, text=clean,
-        channel=channel, participant=participant, status=status, sentiment=sentiment,
-        scenario=scenario, buurt=area.buurt_of(geom),
+        id=id,
+        geometry=json.loads(shapely.to_geojson(geom)),
+        theme=theme,
+        text=clean,
+        channel=channel,
+        participant=participant,
+        status=status,
+        sentiment=sentiment,
+        scenario=scenario,
+        buurt=area.buurt_of(geom),
         created=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 
@@ -165,8 +179,9 @@ def _clean_text(text: Any) -> str:
     if not clean:
         raise ValidationError("text is empty", key="error.empty")
     if len(clean) > MAX_TEXT:
-        raise ValidationError(f"text of {len(clean)} characters is over {MAX_TEXT}",
-                              key="error.too_long")
+        raise ValidationError(
+            f"text of {len(clean)} characters is over {MAX_TEXT}", key="error.too_long"
+        )
     return clean
 
 
@@ -179,15 +194,17 @@ def check_geometry(geometry: Any, area: Area):
         When it is malformed, too large, invalid or outside the area.
     """
     if not isinstance(geometry, dict) or geometry.get("type") not in (
-        "Point", "LineString", "Polygon"
+        "Point",
+        "LineString",
+        "Polygon",
     ):
-        raise ValidationError(f"geometry {str(geometry)[:80]!r} is not a point, line or area",
-                              key="error.geometry")
+        raise ValidationError(
+            f"geometry {str(geometry)[:80]!r} is not a point, line or area", key="error.geometry"
+        )
     coords = geometry.get("coordinates")
     flat = _flatten(coords)
     if flat is None or not flat or len(flat) > MAX_VERTICES:
-        raise ValidationError("geometry has no, bad or too many coordinates",
-                              key="error.geometry")
+        raise ValidationError("geometry has no, bad or too many coordinates", key="error.geometry")
     try:
         geom = shape(geometry)
     except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException) as err:
@@ -203,8 +220,9 @@ def _flatten(coords: Any, depth: int = 0) -> list[tuple[float, float]] | None:
     """Return the coordinate pairs of nested GeoJSON coordinates, or None if malformed."""
     if depth > 3 or not isinstance(coords, list | tuple):
         return None
-    if len(coords) in (2, 3) and all(isinstance(c, int | float) and not isinstance(c, bool)
-                                     for c in coords):
+    if len(coords) in (2, 3) and all(
+        isinstance(c, int | float) and not isinstance(c, bool) for c in coords
+    ):
         x, y = float(coords[0]), float(coords[1])
         return [(x, y)] if math.isfinite(x) and math.isfinite(y) else None
     out: list[tuple[float, float]] = []
@@ -216,4 +234,3 @@ def _flatten(coords: Any, depth: int = 0) -> list[tuple[float, float]] | None:
         if len(out) > MAX_VERTICES:
             return out
     return out
-

@@ -79,14 +79,21 @@ def check_port(host: str, port: int) -> None:
                     f"port {port} on {host} is in use; stop the other server or pass "
                     f"--port {port + 1}"
                 ) from err
-            raise OmgevingError(f"cannot listen on {host}:{port}: {err.strerror}; "
-                                "pass another --host or --port") from err
+            raise OmgevingError(
+                f"cannot listen on {host}:{port}: {err.strerror}; pass another --host or --port"
+            ) from err
 
 
 def voila_command(runtime: Path, notebook: Path) -> list[str]:
     """Return the command that starts Voila with the configuration in ``runtime``."""
-    return [sys.executable, "-m", "voila", str(notebook), "--no-browser",
-            f"--Voila.config_file_paths={json.dumps([str(runtime)])}"]
+    return [
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebook),
+        "--no-browser",
+        f"--Voila.config_file_paths={json.dumps([str(runtime)])}",
+    ]
 
 
 def serve(project: Project, options: ServeOptions, *, ready=None) -> int:
@@ -102,8 +109,12 @@ def serve(project: Project, options: ServeOptions, *, ready=None) -> int:
         source = resources.files("omgeving.apps").joinpath(RESIDENT_NOTEBOOK)
         notebook.write_text(source.read_text("utf-8"), encoding="utf-8")
         (runtime / "voila.json").write_text(json.dumps(voila_config(options), indent=1))
-        env = {**os.environ, "OMGEVING_PROJECT": str(project.root), "PYOGRIO_USE_ARROW": "1",
-               "JUPYTER_PLATFORM_DIRS": "1"}
+        env = {
+            **os.environ,
+            "OMGEVING_PROJECT": str(project.root),
+            "PYOGRIO_USE_ARROW": "1",
+            "JUPYTER_PLATFORM_DIRS": "1",
+        }
         proc = subprocess.Popen(voila_command(runtime, notebook), cwd=runtime, env=env)
         try:
             host = f"[{options.host}]" if ":" in options.host else options.host

@@ -492,8 +492,9 @@ def refresh_project(
         _, layers = fetch(client.replace(cache_dir=project.cache_dir))
         finish = _finisher(project, None, ("web",), extra)
         return build_project(project.root, config, layers, overwrite=True, extra=finish)
-    return _fetch_and_build(project.root, fetch, client=client, old=project, keep=("web",),
-                            extra=extra)
+    return _fetch_and_build(
+        project.root, fetch, client=client, old=project, keep=("web",), extra=extra
+    )
 
 
 def _fetch_and_build(

@@ -25,8 +25,21 @@ __all__ = ["MIN_SQLITE", "SCHEMA_VERSION", "SQLiteStore", "open_store"]
 SCHEMA_VERSION = 1
 MIN_SQLITE = (3, 51, 3)
 BUSY_TIMEOUT_MS = 10_000
-_NETWORK_FS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ceph",
-               "glusterfs", "fuse.glusterfs", "davfs", "fuse.rclone"}
+_NETWORK_FS = {
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smb3",
+    "smbfs",
+    "fuse.sshfs",
+    "9p",
+    "afs",
+    "ceph",
+    "glusterfs",
+    "fuse.glusterfs",
+    "davfs",
+    "fuse.rclone",
+}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -48,8 +61,10 @@ CREATE TABLE IF NOT EXISTS reactions (
 );
 CREATE INDEX IF NOT EXISTS reactions_status ON reactions (status, seq);
 """
-_COLUMNS = ("seq, id, geometry, theme, text, sentiment, scenario, channel, participant, buurt, "
-            "created, status, agrees, reports")
+_COLUMNS = (
+    "seq, id, geometry, theme, text, sentiment, scenario, channel, participant, buurt, "
+    "created, status, agrees, reports"
+)
 
 
 def open_store(url: str) -> SQLiteStore:
@@ -62,7 +77,7 @@ def open_store(url: str) -> SQLiteStore:
     """
     prefix = "sqlite:///"
     if url.startswith(prefix):
-        return SQLiteStore(Path(url[len(prefix):]))
+        return SQLiteStore(Path(url[len(prefix) :]))
     raise StoreError(
         f"store URL {url!r} is not supported yet; use sqlite:///reactions.sqlite in "
         "[store] url of omgeving.toml"
@@ -83,27 +98,35 @@ class SQLiteStore:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
         except apsw.Error as err:
-            raise StoreError(f"cannot open the reaction store {self.path}: {err}; "
-                             "check that the file is a SQLite database and writable") from err
+            raise StoreError(
+                f"cannot open the reaction store {self.path}: {err}; "
+                "check that the file is a SQLite database and writable"
+            ) from err
         if mode.lower() != "wal":
             raise StoreError(f"the reaction store {self.path} cannot use WAL (got {mode!r})")
         with self._write() as db:
             db.execute(_SCHEMA)
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
-                       (str(SCHEMA_VERSION),))
-        found = int(self._db.execute(
-            "SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
+            db.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+        found = int(
+            self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+        )
         if found > SCHEMA_VERSION:
-            raise StoreError(f"the reaction store {self.path} has schema version {found}, newer "
-                             f"than this omgeving ({SCHEMA_VERSION}); upgrade omgeving")
+            raise StoreError(
+                f"the reaction store {self.path} has schema version {found}, newer "
+                f"than this omgeving ({SCHEMA_VERSION}); upgrade omgeving"
+            )
 
     @contextmanager
     def _write(self) -> Iterator[apsw.Connection]:
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except apsw.BusyError as err:
-            raise StoreError(f"the reaction store {self.path} stayed locked for "
-                             f"{BUSY_TIMEOUT_MS / 1000:.0f} s; try again") from err
+            raise StoreError(
+                f"the reaction store {self.path} stayed locked for "
+                f"{BUSY_TIMEOUT_MS / 1000:.0f} s; try again"
+            ) from err
         try:
             yield self._db
         except BaseException:
@@ -118,15 +141,27 @@ class SQLiteStore:
             db.execute(
                 "INSERT OR IGNORE INTO reactions (id, geometry, theme, text, sentiment, scenario,"
                 " channel, participant, buurt, created, status) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (r.id, json.dumps(r.geometry), r.theme, r.text, r.sentiment, r.scenario,
-                 r.channel, r.participant, r.buurt, r.created, r.status),
+                (
+                    r.id,
+                    json.dumps(r.geometry),
+                    r.theme,
+                    r.text,
+                    r.sentiment,
+                    r.scenario,
+                    r.channel,
+                    r.participant,
+                    r.buurt,
+                    r.created,
+                    r.status,
+                ),
             )
             return self._db.changes() == 1
 
     def get(self, reaction_id: str) -> Reaction | None:
         """Return the reaction with ``reaction_id``, or None."""
-        row = self._db.execute(f"SELECT {_COLUMNS} FROM reactions WHERE id=?",
-                               (reaction_id,)).fetchone()
+        row = self._db.execute(
+            f"SELECT {_COLUMNS} FROM reactions WHERE id=?", (reaction_id,)
+        ).fetchone()
         return _reaction(row) if row else None
 
     def visible(self, *, since: int = 0, scenario: str | None = None) -> list[Reaction]:
@@ -140,8 +175,9 @@ class SQLiteStore:
 
     def all(self) -> list[Reaction]:
         """Return every reaction, hidden ones included, oldest first."""
-        return [_reaction(r) for r in self._db.execute(
-            f"SELECT {_COLUMNS} FROM reactions ORDER BY seq")]
+        return [
+            _reaction(r) for r in self._db.execute(f"SELECT {_COLUMNS} FROM reactions ORDER BY seq")
+        ]
 
     def count(self) -> int:
         """Return the number of stored reactions of every status."""
@@ -163,12 +199,38 @@ class SQLiteStore:
 
 
 def _reaction(row: tuple) -> Reaction:
-    (seq, id_, geometry, theme, text, sentiment, scenario, channel, participant, buurt,
-     created, status, agrees, reports) = row
-    return Reaction(id=id_, geometry=json.loads(geometry), theme=theme, text=text,
-                    sentiment=sentiment, scenario=scenario, channel=channel,
-                    participant=participant, buurt=buurt, created=created, status=status,
-                    agrees=agrees, reports=reports, seq=seq)
+    (
+        seq,
+        id_,
+        geometry,
+        theme,
+        text,
+        sentiment,
+        scenario,
+        channel,
+        participant,
+        buurt,
+        created,
+        status,
+        agrees,
+        reports,
+    ) = row
+    return Reaction(
+        id=id_,
+        geometry=json.loads(geometry),
+        theme=theme,
+        text=text,
+        sentiment=sentiment,
+        scenario=scenario,
+        channel=channel,
+        participant=participant,
+        buurt=buurt,
+        created=created,
+        status=status,
+        agrees=agrees,
+        reports=reports,
+        seq=seq,
+    )
 
 
 def _check_sqlite_version() -> None:
@@ -190,12 +252,15 @@ def _refuse_network_fs(path: Path) -> None:
         return
     for line in mounts:
         parts = line.split()
-        if len(parts) >= 3 and (folder == parts[1] or folder.startswith(parts[1].rstrip("/") + "/")
-                                ) and len(parts[1]) > len(best):
+        if (
+            len(parts) >= 3
+            and (folder == parts[1] or folder.startswith(parts[1].rstrip("/") + "/"))
+            and len(parts[1]) > len(best)
+        ):
             best, fstype = parts[1], parts[2]
     if fstype in _NETWORK_FS:
         raise StoreError(
             f"the reaction store {path} is on a network file system ({fstype} at {best}); "
             "SQLite's WAL mode is not safe there. Put the project on a local disk, or use "
-            "PostgreSQL with [store] url = \"postgresql://...\""
+            'PostgreSQL with [store] url = "postgresql://..."'
         )

@@ -63,26 +63,76 @@ class WebLayer:
 
 # name: (label_nl, label_en, simplify tolerance in m, style, visible, tooltip field)
 _STYLES: dict[str, tuple[str, str, float, dict[str, Any], bool, str | None]] = {
-    "landgebruik": ("Landgebruik", "Land use", 8.0, {"weight": 0, "fillOpacity": 0.45}, True,
-                    "klasse"),
-    "natura2000": ("Natura 2000-gebied", "Natura 2000 area", 5.0,
-                   {"color": "#1b7837", "weight": 2, "fillColor": "#5aae61", "fillOpacity": 0.25,
-                    "dashArray": "6 4"}, True, "naam_n2k"),
-    "overstroming": ("Kans op overstroming", "Flood-prone zone", 5.0,
-                     {"color": "#2166ac", "weight": 1, "fillColor": "#67a9cf",
-                      "fillOpacity": 0.3}, False, "kans"),
-    "waterlopen": ("Rivier en beken", "River and brooks", 3.0,
-                   {"color": "#2166ac", "weight": 3, "opacity": 0.9}, True, "naam"),
-    "wegen": ("Hoofdwegen", "Main roads", 3.0, {"color": "#6b4c3b", "weight": 2, "opacity": 0.9},
-              True, "naam"),
-    "kernen": ("Dorpskernen", "Village cores", 3.0,
-               {"color": "#8c2d04", "weight": 2, "fillOpacity": 0.05, "fillColor": "#fdae6b"},
-               True, "naam"),
-    "buurten": ("Buurten", "Neighbourhoods", 3.0,
-                {"color": "#555555", "weight": 1, "fillOpacity": 0.0, "dashArray": "3 3"}, True,
-                "buurtnaam"),
-    "gemeente": ("Gemeentegrens", "Municipal boundary", 3.0,
-                 {"color": "#222222", "weight": 3, "fillOpacity": 0.0}, True, "gemeentenaam"),
+    "landgebruik": (
+        "Landgebruik",
+        "Land use",
+        8.0,
+        {"weight": 0, "fillOpacity": 0.45},
+        True,
+        "klasse",
+    ),
+    "natura2000": (
+        "Natura 2000-gebied",
+        "Natura 2000 area",
+        5.0,
+        {
+            "color": "#1b7837",
+            "weight": 2,
+            "fillColor": "#5aae61",
+            "fillOpacity": 0.25,
+            "dashArray": "6 4",
+        },
+        True,
+        "naam_n2k",
+    ),
+    "overstroming": (
+        "Kans op overstroming",
+        "Flood-prone zone",
+        5.0,
+        {"color": "#2166ac", "weight": 1, "fillColor": "#67a9cf", "fillOpacity": 0.3},
+        False,
+        "kans",
+    ),
+    "waterlopen": (
+        "Rivier en beken",
+        "River and brooks",
+        3.0,
+        {"color": "#2166ac", "weight": 3, "opacity": 0.9},
+        True,
+        "naam",
+    ),
+    "wegen": (
+        "Hoofdwegen",
+        "Main roads",
+        3.0,
+        {"color": "#6b4c3b", "weight": 2, "opacity": 0.9},
+        True,
+        "naam",
+    ),
+    "kernen": (
+        "Dorpskernen",
+        "Village cores",
+        3.0,
+        {"color": "#8c2d04", "weight": 2, "fillOpacity": 0.05, "fillColor": "#fdae6b"},
+        True,
+        "naam",
+    ),
+    "buurten": (
+        "Buurten",
+        "Neighbourhoods",
+        3.0,
+        {"color": "#555555", "weight": 1, "fillOpacity": 0.0, "dashArray": "3 3"},
+        True,
+        "buurtnaam",
+    ),
+    "gemeente": (
+        "Gemeentegrens",
+        "Municipal boundary",
+        3.0,
+        {"color": "#222222", "weight": 3, "fillOpacity": 0.0},
+        True,
+        "gemeentenaam",
+    ),
 }
 _LANDUSE_COLORS = {
     "landbouw": "#f2e394",
@@ -103,8 +153,16 @@ _FUNCTION_COLORS = {
     "landbouw": "#f2e394",
     "voorzieningen": "#fb9a99",
 }
-_ORDER = ("landgebruik", "natura2000", "overstroming", "waterlopen", "wegen", "kernen",
-          "buurten", "gemeente")
+_ORDER = (
+    "landgebruik",
+    "natura2000",
+    "overstroming",
+    "waterlopen",
+    "wegen",
+    "kernen",
+    "buurten",
+    "gemeente",
+)
 
 
 def bake_web_layers(project: Project) -> Path:
@@ -136,8 +194,14 @@ def bake_web_layers(project: Project) -> Path:
         _write_geojson(gdf[[*dict.fromkeys(keep), "geometry"]], web / f"{name}.geojson", tol)
         entries.append(
             WebLayer(
-                name=name, label_nl=label_nl, label_en=label_en, file=f"{name}.geojson",
-                kind=_kind(gdf), style=style, visible=visible, tooltip=tip,
+                name=name,
+                label_nl=label_nl,
+                label_en=label_en,
+                file=f"{name}.geojson",
+                kind=_kind(gdf),
+                style=style,
+                visible=visible,
+                tooltip=tip,
                 color_by="klasse" if name == "landgebruik" else None,
                 colors=_LANDUSE_COLORS if name == "landgebruik" else {},
             )
@@ -147,9 +211,13 @@ def bake_web_layers(project: Project) -> Path:
         buildings = _bake_buildings(project.read_layer("gebouwen"), web)
         entries.append(
             WebLayer(
-                name="gebouwen", label_nl="Gebouwen", label_en="Buildings",
-                file="gebouwen_dichtheid.geojson", kind="polygon",
-                style={"weight": 0, "fillColor": "#7f2704"}, visible=True,
+                name="gebouwen",
+                label_nl="Gebouwen",
+                label_en="Buildings",
+                file="gebouwen_dichtheid.geojson",
+                kind="polygon",
+                style={"weight": 0, "fillColor": "#7f2704"},
+                visible=True,
                 tooltip="aantal",
             )
         )
@@ -160,8 +228,14 @@ def bake_web_layers(project: Project) -> Path:
             gdf = gpd.read_file(path)
             cols = [c for c in ("naam", "functie", "woningen", "mw") if c in gdf.columns]
             _write_geojson(gdf[[*cols, "geometry"]], web / f"scenario-{ref.slug}.geojson", 1.0)
-            scenarios.append({"slug": ref.slug, "name": ref.name, "description": ref.description,
-                              "file": f"scenario-{ref.slug}.geojson"})
+            scenarios.append(
+                {
+                    "slug": ref.slug,
+                    "name": ref.name,
+                    "description": ref.description,
+                    "file": f"scenario-{ref.slug}.geojson",
+                }
+            )
     bounds = [round(v, 6) for v in area.to_crs(4326).total_bounds]
     manifest = {
         "version": 1,
@@ -217,9 +291,19 @@ def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, tolerance_m: float) -> Non
         else:
             geoms = shapely.simplify(geoms, tolerance_m, preserve_topology=True)
     gdf = gdf.set_geometry(geoms, crs=gdf.crs).to_crs(4326)
-    gdf = gdf.set_geometry(shapely.set_precision(gdf.geometry.values, 1e-6), crs=4326)
     gdf = gdf[~gdf.geometry.is_empty]
-    _atomic_text(path, gdf.to_json(drop_id=True, to_wgs84=False, ensure_ascii=False))
+    tmp = path.with_name(path.name + ".tmp")
+    # GDAL rounds to six decimals (~0.1 m) while writing: no topology work, no failures
+    gdf.to_file(
+        tmp,
+        driver="GeoJSON",
+        engine="pyogrio",
+        layer=path.stem,
+        COORDINATE_PRECISION=6,
+        RFC7946="YES",
+        WRITE_NAME="NO",
+    )
+    os.replace(tmp, path)
 
 
 def _bake_buildings(gdf: gpd.GeoDataFrame, web: Path) -> dict[str, Any]:
@@ -232,8 +316,12 @@ def _bake_buildings(gdf: gpd.GeoDataFrame, web: Path) -> dict[str, Any]:
     cx = np.floor(centroids.x.to_numpy() / DENSITY_CELL_M).astype(np.int64)
     cy = np.floor(centroids.y.to_numpy() / DENSITY_CELL_M).astype(np.int64)
     cells, counts = np.unique(np.stack([cx, cy], axis=1), axis=0, return_counts=True)
-    boxes = shapely.box(cells[:, 0] * DENSITY_CELL_M, cells[:, 1] * DENSITY_CELL_M,
-                        (cells[:, 0] + 1) * DENSITY_CELL_M, (cells[:, 1] + 1) * DENSITY_CELL_M)
+    boxes = shapely.box(
+        cells[:, 0] * DENSITY_CELL_M,
+        cells[:, 1] * DENSITY_CELL_M,
+        (cells[:, 0] + 1) * DENSITY_CELL_M,
+        (cells[:, 1] + 1) * DENSITY_CELL_M,
+    )
     grid = gpd.GeoDataFrame({"aantal": counts.astype(int)}, geometry=boxes, crs=gdf.crs)
     _write_geojson(grid, web / "gebouwen_dichtheid.geojson", 0.0)
 
@@ -269,12 +357,19 @@ def tile_of(lon, lat, zoom: int):
     return x, y
 
 
-def tiles_for_bounds(south: float, west: float, north: float, east: float, zoom: int,
-                     available: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+def tiles_for_bounds(
+    south: float,
+    west: float,
+    north: float,
+    east: float,
+    zoom: int,
+    available: Iterable[tuple[int, int]],
+) -> list[tuple[int, int]]:
     """Return the available tiles at ``zoom`` that a lat/lon view box touches.
 
     Pure Python on purpose: the resident kernel calls it without numpy.
     """
+
     def index(lon: float, lat: float) -> tuple[int, int]:
         n = 2**zoom
         lat = max(min(lat, 85.0511), -85.0511)

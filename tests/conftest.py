@@ -72,9 +72,20 @@ class VoilaServer:
         self.log = log
         self._fh = log.open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "omgeving.cli", "serve", str(project), "--port",
-             str(self.port), "--pool", str(pool)],
-            stdout=self._fh, stderr=subprocess.STDOUT, env={**os.environ},
+            [
+                sys.executable,
+                "-m",
+                "omgeving.cli",
+                "serve",
+                str(project),
+                "--port",
+                str(self.port),
+                "--pool",
+                str(pool),
+            ],
+            stdout=self._fh,
+            stderr=subprocess.STDOUT,
+            env={**os.environ},
         )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -102,8 +113,11 @@ def resident_server(demo_project, tmp_path_factory):
 
 
 def chromium_path() -> str | None:
-    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which(
-        "chromium-browser")
+    return (
+        os.environ.get("CHROMIUM_PATH")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
 
 
 @pytest.fixture(scope="session")
@@ -118,8 +132,14 @@ def browser():
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=exe,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
@@ -129,7 +149,12 @@ def offline_page(browser, base_url: str, **context_options):
     """A new page that can reach only ``base_url`` (CDNs and tile servers answer 204)."""
     context = browser.new_context(**context_options)
     page = context.new_page()
-    page.route("**/*", lambda route: route.continue_()
-               if route.request.url.startswith(base_url.rstrip("/"))
-               else route.fulfill(status=204, body=b""))
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(base_url.rstrip("/"))
+            else route.fulfill(status=204, body=b"")
+        ),
+    )
     return page

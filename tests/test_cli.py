@@ -12,8 +12,13 @@ from omgeving.cli import main
 
 
 def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "omgeving.cli", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "omgeving.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
 
 
 def one_error_line(result):
@@ -39,8 +44,9 @@ def test_serve_a_folder_that_is_not_a_project(tmp_path):
 
 
 def test_serve_a_corrupt_config_names_the_line(tmp_path):
-    (tmp_path / "omgeving.toml").write_text('[project]\ntitle = "x"\ngemeenten = ["GM0177"]\n'
-                                            'themas = ["wonen"]\n')
+    (tmp_path / "omgeving.toml").write_text(
+        '[project]\ntitle = "x"\ngemeenten = ["GM0177"]\nthemas = ["wonen"]\n'
+    )
     result = run("serve", tmp_path)
     assert result.returncode == 2
     line = one_error_line(result)
@@ -77,3 +83,45 @@ def test_demo_refuses_a_non_empty_folder(tmp_path):
 def test_main_returns_exit_codes(tmp_path, capsys):
     assert main(["serve", str(tmp_path)]) == 2
     assert "is not an omgeving project" in capsys.readouterr().err
+
+
+def test_init_then_serve_offline_from_the_fake_pdok(tmp_path, fake_pdok):
+    target = tmp_path / "salland"
+    result = run("init", target, "--gemeente", "GM0177,GM0150")
+    assert result.returncode == 0, result.stderr
+    assert "Project written to" in result.stdout
+    manifest = (target / "web" / "manifest.json").read_text()
+    assert "buurten" in manifest and "gemeente" in manifest
+    assert any((target / "cache").rglob("*.json"))  # the evening needs no network
+    fake_pdok.stop()
+    again = run("init", target, "--gemeente", "GM0177,GM0150")
+    assert again.returncode == 2
+    assert "--force" in one_error_line(again)
+
+
+def test_init_unknown_gemeente_leaves_nothing(tmp_path, fake_pdok):
+    result = run("init", tmp_path / "p", "--gemeente", "GM9998")
+    assert result.returncode == 2
+    assert "GM9998 is not known at PDOK" in one_error_line(result)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_init_with_pdok_unreachable_leaves_nothing(tmp_path, monkeypatch):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nobody listens here once the socket is closed
+    monkeypatch.setenv("OMGEVING_PDOK_ROOT", f"http://127.0.0.1:{port}")
+    result = run("init", tmp_path / "p", "--gemeente", "GM0177")
+    assert result.returncode == 2
+    line = one_error_line(result)
+    assert f"127.0.0.1:{port}" in line and "check the network" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fetch_refreshes_and_keeps_reactions(tmp_path, fake_pdok):
+    target = tmp_path / "raalte"
+    assert run("init", target, "--gemeente", "GM0177").returncode == 0
+    (target / "reactions.sqlite").write_bytes(b"")
+    result = run("fetch", target)
+    assert result.returncode == 0, result.stderr
+    assert (target / "reactions.sqlite").exists()

@@ -23,8 +23,11 @@ url = "sqlite:///reactions.sqlite"
 
 
 def test_round_trip(tmp_path):
-    config = ProjectConfig(title="Test", gemeenten=("GM0177",),
-                           scenarios=(ScenarioRef("compact-bouwen", "Compact bouwen", "x"),))
+    config = ProjectConfig(
+        title="Test",
+        gemeenten=("GM0177",),
+        scenarios=(ScenarioRef("compact-bouwen", "Compact bouwen", "x"),),
+    )
     write_config(config, tmp_path)
     assert read_config(tmp_path) == config
 
@@ -37,8 +40,10 @@ def test_defaults_and_code_normalisation(tmp_path):
     assert config.moderation == "post"
 
 
-@pytest.mark.parametrize(("value", "expected"), [("GM0177", "GM0177"), ("gm177", "GM0177"),
-                                                 ("0150", "GM0150"), (" 1773 ", "GM1773")])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("GM0177", "GM0177"), ("gm177", "GM0177"), ("0150", "GM0150"), (" 1773 ", "GM1773")],
+)
 def test_normalise_gemeentecode(value, expected):
     assert normalise_gemeentecode(value) == expected
 

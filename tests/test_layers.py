@@ -36,8 +36,10 @@ def test_explicit_crs_silences_the_warning(shared_dir):
     assert gdf.area.sum() / 1e6 == pytest.approx(21.6, abs=0.1)
 
 
-@pytest.mark.parametrize(("suffix", "driver"), [
-    (".gpkg", "GPKG"), (".shp", "ESRI Shapefile"), (".geojson", "GeoJSON"), (".parquet", None)])
+@pytest.mark.parametrize(
+    ("suffix", "driver"),
+    [(".gpkg", "GPKG"), (".shp", "ESRI Shapefile"), (".geojson", "GeoJSON"), (".parquet", None)],
+)
 def test_formats_load_through_the_same_api(tmp_path, rd_frame, suffix, driver):
     path = tmp_path / f"laag{suffix}"
     if driver is None:
@@ -68,17 +70,25 @@ def test_file_that_says_4326_but_holds_rd_is_refused(tmp_path, rd_frame):
 
 def test_unknown_coordinates_are_refused(tmp_path):
     path = tmp_path / "mercator.geojson"
-    data = json.loads(gpd.GeoDataFrame(geometry=gpd.points_from_xy([691790], [6872839]),
-                                       crs=3857).to_json(to_wgs84=False))
+    data = json.loads(
+        gpd.GeoDataFrame(geometry=gpd.points_from_xy([691790], [6872839]), crs=3857).to_json(
+            to_wgs84=False
+        )
+    )
     del data["crs"]  # web mercator metres, and the file does not say so
     path.write_text(json.dumps(data))
     with pytest.raises(LayerError, match="neither RD New nor longitude/latitude"):
         read_layer(path)
 
 
-@pytest.mark.parametrize(("content", "match"), [
-    (b"", "cannot read"), (b"{\"type\": \"FeatureCollection\", \"feat", "cannot read"),
-    (b"{\"type\": \"FeatureCollection\", \"features\": []}", "no features")])
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (b"", "cannot read"),
+        (b'{"type": "FeatureCollection", "feat', "cannot read"),
+        (b'{"type": "FeatureCollection", "features": []}', "no features"),
+    ],
+)
 def test_broken_files(tmp_path, content, match):
     path = tmp_path / "kapot.geojson"
     path.write_bytes(content)

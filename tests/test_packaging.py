@@ -41,10 +41,13 @@ def test_exported_names_resolve():
 
 
 def test_import_has_no_side_effects_and_loads_no_geo_stack():
-    code = ("import sys, omgeving; heavy = [m for m in ('geopandas', 'pandas', 'pyproj', "
-            "'shapely', 'ipyleaflet') if m in sys.modules]; print(heavy)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT)
+    code = (
+        "import sys, omgeving; heavy = [m for m in ('geopandas', 'pandas', 'pyproj', "
+        "'shapely', 'ipyleaflet') if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     assert out.stdout.strip() == "[]"
     assert out.stderr == ""
 

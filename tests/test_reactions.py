@@ -15,9 +15,16 @@ def area():
 
 
 def make(area, **changes):
-    fields = {"id": new_reaction_id(), "geometry": INSIDE, "theme": "wonen",
-              "text": "Hier graag meer bomen.", "area": area, "themes": THEMES,
-              "participant": "p1", **changes}
+    fields = {
+        "id": new_reaction_id(),
+        "geometry": INSIDE,
+        "theme": "wonen",
+        "text": "Hier graag meer bomen.",
+        "area": area,
+        "themes": THEMES,
+        "participant": "p1",
+        **changes,
+    }
     return validate_reaction(**fields)
 
 
@@ -38,27 +45,36 @@ def test_text_is_cleaned_not_escaped(area):
     assert reaction.text == "<b>Meer</b> bomen"  # stored as typed; escaped when shown
 
 
-@pytest.mark.parametrize(("changes", "key"), [
-    ({"geometry": OUTSIDE}, "error.outside"),
-    ({"geometry": BOWTIE}, "error.geometry"),
-    ({"geometry": {"type": "Point", "coordinates": [float("nan"), 52.0]}}, "error.geometry"),
-    ({"geometry": {"type": "Point", "coordinates": "6.2,52.3"}}, "error.geometry"),
-    ({"geometry": {"type": "GeometryCollection", "geometries": []}}, "error.geometry"),
-    ({"geometry": {"type": "LineString",
-                   "coordinates": [[6.2 + i * 1e-7, 52.36] for i in range(100_000)]}},
-     "error.geometry"),
-    ({"theme": "<script>"}, "error.theme"),
-    ({"theme": None}, "error.theme"),
-    ({"text": "   "}, "error.empty"),
-    ({"text": "x" * (MAX_TEXT + 1)}, "error.too_long"),
-    ({"text": "x" * 10_000_000}, "error.too_long"),
-    ({"text": 42}, "error.invalid"),
-    ({"sentiment": 3}, "error.invalid"),
-    ({"sentiment": True}, "error.invalid"),
-    ({"scenario": "onbekend"}, "error.invalid"),
-    ({"id": "not-an-id"}, "error.invalid"),
-    ({"channel": "email"}, "error.invalid"),
-])
+@pytest.mark.parametrize(
+    ("changes", "key"),
+    [
+        ({"geometry": OUTSIDE}, "error.outside"),
+        ({"geometry": BOWTIE}, "error.geometry"),
+        ({"geometry": {"type": "Point", "coordinates": [float("nan"), 52.0]}}, "error.geometry"),
+        ({"geometry": {"type": "Point", "coordinates": "6.2,52.3"}}, "error.geometry"),
+        ({"geometry": {"type": "GeometryCollection", "geometries": []}}, "error.geometry"),
+        (
+            {
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[6.2 + i * 1e-7, 52.36] for i in range(100_000)],
+                }
+            },
+            "error.geometry",
+        ),
+        ({"theme": "<script>"}, "error.theme"),
+        ({"theme": None}, "error.theme"),
+        ({"text": "   "}, "error.empty"),
+        ({"text": "x" * (MAX_TEXT + 1)}, "error.too_long"),
+        ({"text": "x" * 10_000_000}, "error.too_long"),
+        ({"text": 42}, "error.invalid"),
+        ({"sentiment": 3}, "error.invalid"),
+        ({"sentiment": True}, "error.invalid"),
+        ({"scenario": "onbekend"}, "error.invalid"),
+        ({"id": "not-an-id"}, "error.invalid"),
+        ({"channel": "email"}, "error.invalid"),
+    ],
+)
 def test_refusals(area, changes, key):
     with pytest.raises(ValidationError) as info:
         make(area, **changes)

@@ -12,9 +12,16 @@ from tests.geoms import AREA, BUURT_WEST, INSIDE
 
 
 def reaction(text="Meer bomen", **changes):
-    fields = {"id": new_reaction_id(), "geometry": INSIDE, "theme": "wonen", "text": text,
-              "area": Area(AREA, [BUURT_WEST]), "themes": ("wonen",), "participant": "p",
-              **changes}
+    fields = {
+        "id": new_reaction_id(),
+        "geometry": INSIDE,
+        "theme": "wonen",
+        "text": text,
+        "area": Area(AREA, [BUURT_WEST]),
+        "themes": ("wonen",),
+        "participant": "p",
+        **changes,
+    }
     return validate_reaction(**fields)
 
 

@@ -32,7 +32,7 @@ def friendly(show: Callable[[str], None]) -> Callable[[Callable[..., Any]], Call
             except StoreError:
                 log.exception("store error in %s", callback.__name__)
                 show("error.busy")
-            except Exception as err:  # noqa: BLE001 - the UI boundary: nothing raw reaches a page
+            except Exception as err:
                 log.exception("unexpected %s in %s", type(err).__name__, callback.__name__)
                 show("error.unexpected")
             return None

@@ -31,8 +31,14 @@ __all__ = ["ResidentApp", "resident"]
 
 log = logging.getLogger(__name__)
 
-REACTION_STYLE = {"radius": 8, "color": "#ffffff", "weight": 2, "fillColor": "#c51b7d",
-                  "fillOpacity": 0.9, "className": "omg-reactie"}
+REACTION_STYLE = {
+    "radius": 8,
+    "color": "#ffffff",
+    "weight": 2,
+    "fillColor": "#c51b7d",
+    "fillOpacity": 0.9,
+    "className": "omg-reactie",
+}
 MAX_DETAIL_TILES = 6
 _CSS = """<style>
 .omg-app { font-size: 16px; max-width: 1400px; }
@@ -66,8 +72,9 @@ def _log_to_server() -> None:
 class ResidentApp:
     """State and widgets of one resident's visit (one kernel per page load in Voila)."""
 
-    def __init__(self, project_dir: str | os.PathLike[str] | None = None, *,
-                 lang: str = "nl") -> None:
+    def __init__(
+        self, project_dir: str | os.PathLike[str] | None = None, *, lang: str = "nl"
+    ) -> None:
         project_dir = project_dir or os.environ.get("OMGEVING_PROJECT", ".")
         self.project = open_project(project_dir)
         self.lang = lang
@@ -106,10 +113,23 @@ class ResidentApp:
         center = ((miny + maxy) / 2, (minx + maxx) / 2)
         zoom = max(8, min(14, int(math.log2(360 * 380 / (256 * max(maxx - minx, 1e-6))))))
         brt = basemaps.nlmaps.standaard
-        background = TileLayer(url=brt.build_url(), attribution=brt.attribution,
-                               name="BRT achtergrondkaart", max_zoom=19, min_zoom=6, base=True)
-        m = Map(center=center, zoom=zoom, basemap=background, scroll_wheel_zoom=True,
-                max_zoom=19, min_zoom=8, layout=w.Layout(height="60vh", min_height="340px"))
+        background = TileLayer(
+            url=brt.build_url(),
+            attribution=brt.attribution,
+            name="BRT achtergrondkaart",
+            max_zoom=19,
+            min_zoom=6,
+            base=True,
+        )
+        m = Map(
+            center=center,
+            zoom=zoom,
+            basemap=background,
+            scroll_wheel_zoom=True,
+            max_zoom=19,
+            min_zoom=8,
+            layout=w.Layout(height="60vh", min_height="340px"),
+        )
         m.attribution_control = True
         return m
 
@@ -119,15 +139,18 @@ class ResidentApp:
         for spec in self.manifest["layers"]:
             data = json.loads((web / spec["file"]).read_text(encoding="utf-8"))
             for feature in data["features"]:
-                feature["properties"]["style"] = _feature_style(spec, feature,
-                                                                self.manifest["buildings"])
-            layers[spec["name"]] = GeoJSON(data=data, name=spec["name"], style=spec["style"],
-                                           visible=spec["visible"])
+                feature["properties"]["style"] = _feature_style(
+                    spec, feature, self.manifest["buildings"]
+                )
+            layers[spec["name"]] = GeoJSON(
+                data=data, name=spec["name"], style=spec["style"], visible=spec["visible"]
+            )
         if "gebouwen" in layers:
             self.buildings_detail = GeoJSON(
-                data=_empty(), name="gebouwen-detail", visible=False,
-                style={"color": "#7f2704", "weight": 1, "fillColor": "#d94801",
-                       "fillOpacity": 0.6},
+                data=_empty(),
+                name="gebouwen-detail",
+                visible=False,
+                style={"color": "#7f2704", "weight": 1, "fillColor": "#d94801", "fillOpacity": 0.6},
             )
             layers["gebouwen-detail"] = self.buildings_detail
         return layers
@@ -148,41 +171,72 @@ class ResidentApp:
 
     def _compose(self) -> w.Widget:
         cfg = self.project.config
-        head = [w.HTML(_CSS), w.HTML(f"<h2>{self._say('app.title', title=cfg.title)}</h2>"
-                                     f"<p>{self._say('app.intro')}</p>")]
+        head = [
+            w.HTML(_CSS),
+            w.HTML(
+                f"<h2>{self._say('app.title', title=cfg.title)}</h2><p>{self._say('app.intro')}</p>"
+            ),
+        ]
         if cfg.fictional:
             head.append(w.HTML(f"<p class='omg-fictief'>{self._say('app.fictional')}</p>"))
         options = [(t("scenario.none", self.lang), "")] + [
             (s["name"], s["slug"]) for s in self.manifest["scenarios"]
         ]
-        self.scenario = w.Dropdown(options=options, value="",
-                                   description=t("scenario.label", self.lang),
-                                   style={"description_width": "initial"})
+        self.scenario = w.Dropdown(
+            options=options,
+            value="",
+            description=t("scenario.label", self.lang),
+            style={"description_width": "initial"},
+        )
         self.scenario.add_class("omg-scenario")
         self.scenario.observe(friendly(self._show_error)(self._on_scenario), names="value")
         self.scenario_text = w.HTML()
-        self.theme = w.Dropdown(options=list(cfg.themes), value=None,
-                                description=t("react.theme", self.lang),
-                                style={"description_width": "initial"})
+        self.theme = w.Dropdown(
+            options=list(cfg.themes),
+            value=None,
+            description=t("react.theme", self.lang),
+            style={"description_width": "initial"},
+        )
         self.theme.add_class("omg-theme")
-        self.text = w.Textarea(placeholder=t("react.text_placeholder", self.lang), rows=4,
-                               layout=w.Layout(width="100%"))
+        self.text = w.Textarea(
+            placeholder=t("react.text_placeholder", self.lang),
+            rows=4,
+            layout=w.Layout(width="100%"),
+        )
         self.text.add_class("omg-text")
-        self.submit = w.Button(description=t("react.submit", self.lang), button_style="primary",
-                               icon="paper-plane", layout=w.Layout(height="44px", width="auto"))
+        self.submit = w.Button(
+            description=t("react.submit", self.lang),
+            button_style="primary",
+            icon="paper-plane",
+            layout=w.Layout(height="44px", width="auto"),
+        )
         self.submit.add_class("omg-submit")
         self.submit.on_click(friendly(self._show_error)(self._on_submit))
         self.count = w.HTML().add_class("omg-count")
         self.shown = w.HTML().add_class("omg-shown")
-        form = w.VBox([
-            w.HTML(f"<h3>{self._say('react.title')}</h3><p>{self._say('react.step_point')}</p>"),
-            self.theme, w.HTML(f"<label>{self._say('react.text')}</label>"), self.text,
-            self.submit, self.status, self.count, self.shown,
-        ], layout=w.Layout(flex="1 1 320px", padding="0 8px"))
-        side = w.VBox([self.scenario, self.scenario_text, form, self._toggles()],
-                      layout=w.Layout(flex="1 1 320px"))
-        body = w.Box([w.Box([self.map], layout=w.Layout(flex="2 1 480px")), side],
-                     layout=w.Layout(flex_flow="row wrap", width="100%"))
+        form = w.VBox(
+            [
+                w.HTML(
+                    f"<h3>{self._say('react.title')}</h3><p>{self._say('react.step_point')}</p>"
+                ),
+                self.theme,
+                w.HTML(f"<label>{self._say('react.text')}</label>"),
+                self.text,
+                self.submit,
+                self.status,
+                self.count,
+                self.shown,
+            ],
+            layout=w.Layout(flex="1 1 320px", padding="0 8px"),
+        )
+        side = w.VBox(
+            [self.scenario, self.scenario_text, form, self._toggles()],
+            layout=w.Layout(flex="1 1 320px"),
+        )
+        body = w.Box(
+            [w.Box([self.map], layout=w.Layout(flex="2 1 480px")), side],
+            layout=w.Layout(flex_flow="row wrap", width="100%"),
+        )
         return w.VBox([*head, body]).add_class("omg-app")
 
     def _toggles(self) -> w.Widget:
@@ -193,13 +247,18 @@ class ResidentApp:
             box = w.Checkbox(value=spec["visible"], description=spec[key], indent=False)
             box.add_class(f"omg-toggle-{spec['name']}")
             swatch = _swatch(spec)
-            box.observe(lambda change, layer=layer: setattr(layer, "visible", change["new"]),
-                        names="value")
+            box.observe(
+                lambda change, layer=layer: setattr(layer, "visible", change["new"]), names="value"
+            )
             rows.append(w.HBox([w.HTML(swatch), box]))
             for value, colour in spec.get("colors", {}).items():
-                rows.append(w.HTML(f"<span style='margin-left:28px'>"
-                                   f"<span class='omg-swatch' style='background:{colour}'></span>"
-                                   f"{html.escape(value)}</span>"))
+                rows.append(
+                    w.HTML(
+                        f"<span style='margin-left:28px'>"
+                        f"<span class='omg-swatch' style='background:{colour}'></span>"
+                        f"{html.escape(value)}</span>"
+                    )
+                )
         if self.manifest["buildings"]:
             rows.append(w.HTML(f"<small>{self._say('layers.buildings_hint')}</small>"))
         return w.VBox(rows, layout=w.Layout(padding="0 8px"))
@@ -230,8 +289,13 @@ class ResidentApp:
             raise ValidationError("no point placed", key="react.no_point")
         cfg = self.project.config
         reaction = validate_reaction(
-            id=self.form_id, geometry=self.point, theme=self.theme.value, text=self.text.value,
-            area=self.area, themes=cfg.themes, participant=self.participant,
+            id=self.form_id,
+            geometry=self.point,
+            theme=self.theme.value,
+            text=self.text.value,
+            area=self.area,
+            themes=cfg.themes,
+            participant=self.participant,
             scenario=self.scenario.value or None,
             scenarios=tuple(s["slug"] for s in self.manifest["scenarios"]),
             status="visible" if cfg.moderation == "post" else "pending",
@@ -255,19 +319,25 @@ class ResidentApp:
         colours = self.manifest["function_colors"]
         for feature in data["features"]:
             colour = colours.get(feature["properties"].get("functie"), "#444444")
-            feature["properties"]["style"] = {"color": colour, "fillColor": colour,
-                                              "weight": 2, "fillOpacity": 0.5}
+            feature["properties"]["style"] = {
+                "color": colour,
+                "fillColor": colour,
+                "weight": 2,
+                "fillOpacity": 0.5,
+            }
         self.scenario_layer.point_style = {"radius": 7, "weight": 2, "fillOpacity": 0.9}
         self.scenario_layer.data = data
-        self.scenario_text.value = (f"<p><b>{html.escape(spec['name'])}</b>: "
-                                    f"{html.escape(spec['description'])}</p>")
+        self.scenario_text.value = (
+            f"<p><b>{html.escape(spec['name'])}</b>: {html.escape(spec['description'])}</p>"
+        )
 
     def _on_reaction_click(self, feature: dict[str, Any] | None = None, **_: Any) -> None:
         rid = (feature or {}).get("properties", {}).get("id")
         if rid in self.texts:
             theme, text = self.texts[rid]
-            self.shown.value = (f"<p><b>{self._say('react.shown', theme=theme)}</b><br>"
-                                f"{html.escape(text)}</p>")
+            self.shown.value = (
+                f"<p><b>{self._say('react.shown', theme=theme)}</b><br>{html.escape(text)}</p>"
+            )
 
     def _on_view(self, _change: dict[str, Any]) -> None:
         if not self.fitted and self.map.bounds:
@@ -285,8 +355,11 @@ class ResidentApp:
         wanted: tuple[tuple[int, int], ...] = ()
         if zoomed:
             (south, west), (north, east) = bounds
-            wanted = tuple(tiles_for_bounds(south, west, north, east, info["zoom"],
-                                            info["tiles"])[:MAX_DETAIL_TILES])
+            wanted = tuple(
+                tiles_for_bounds(south, west, north, east, info["zoom"], info["tiles"])[
+                    :MAX_DETAIL_TILES
+                ]
+            )
         if wanted != self.detail_tiles:
             self.detail_tiles = wanted
             features = []
@@ -306,8 +379,9 @@ class ResidentApp:
             features = list(self.reactions_layer.data.get("features", []))
             for r in new:
                 self.texts[r.id] = (r.theme, r.text)
-                features.append({"type": "Feature", "geometry": r.geometry,
-                                 "properties": {"id": r.id}})
+                features.append(
+                    {"type": "Feature", "geometry": r.geometry, "properties": {"id": r.id}}
+                )
             self.cursor = new[-1].seq
             self.reactions_layer.data = {"type": "FeatureCollection", "features": features}
         self.count.value = self._say("react.count", n=len(self.texts))
@@ -325,7 +399,7 @@ def fit_zoom(view: Any, zoom: float, area: list[float]) -> int:
     def merc(lat: float) -> float:
         return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
 
-    scale = 2 ** zoom
+    scale = 2**zoom
     width_px = (east - west) / 360 * 256 * scale
     height_px = (merc(north) - merc(south)) / (2 * math.pi) * 256 * scale
     fit_x = math.log2(width_px * 360 / (256 * max(maxx - minx, 1e-9)))
@@ -337,8 +411,9 @@ def _empty() -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": []}
 
 
-def _feature_style(spec: dict[str, Any], feature: dict[str, Any],
-                   buildings: dict[str, Any]) -> dict[str, Any]:
+def _feature_style(
+    spec: dict[str, Any], feature: dict[str, Any], buildings: dict[str, Any]
+) -> dict[str, Any]:
     props = feature["properties"]
     if spec.get("color_by"):
         colour = spec["colors"].get(props.get(spec["color_by"]), "#cccccc")
@@ -355,4 +430,3 @@ def _swatch(spec: dict[str, Any]) -> str:
     if spec.get("colors"):
         colour = "#ffffff"
     return f"<span class='omg-swatch' style='background:{html.escape(colour)}'></span>"
-
