@@ -34,7 +34,7 @@ __all__ = [
 MAX_TEXT = 1000
 MAX_VERTICES = 2000
 CHANNELS = ("online", "tafel", "papier", "staff", "openstad")
-STATUSES = ("pending", "visible", "hidden")
+STATUSES = ("pending", "visible", "hidden", "withdrawn")
 _ID = re.compile(r"^[0-9a-f]{32}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -62,6 +62,8 @@ class Reaction:
     agrees: int = 0
     reports: int = 0
     seq: int = 0
+    changed: int = 0
+    reason: str | None = None  # the moderator's reason of the last status change
 
     def to_feature(self) -> dict[str, Any]:
         """Return the reaction as a GeoJSON feature (text stays plain; escape when showing)."""

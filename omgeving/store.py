@@ -5,6 +5,11 @@ bundles a current SQLite (3.51.3 or newer: older versions can corrupt a WAL data
 several processes write at once). Every write is one ``BEGIN IMMEDIATE`` transaction in WAL
 mode with ``synchronous=FULL`` and a busy timeout, so a reaction is on disk before the
 resident sees "bedankt", and a retried submit with the same id stores nothing twice.
+
+Every change to a reaction (new, agreed, reported, edited, moderated) gets the next number of
+one change counter, so a wall asks cheaply for "everything changed since cursor N".
+Moderation actions go to an append-only audit log that the database itself refuses to update
+or delete (triggers), whatever code connects to it.
 """
 
 from __future__ import annotations
@@ -13,37 +18,26 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import apsw
 
-from omgeving._errors import StoreError
+from omgeving._errors import StoreError, ValidationError
 from omgeving.reactions import Reaction
 
-__all__ = ["MIN_SQLITE", "SCHEMA_VERSION", "SQLiteStore", "open_store"]
+__all__ = ["MIN_SQLITE", "SCHEMA_VERSION", "AuditEntry", "SQLiteStore", "open_store"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MIN_SQLITE = (3, 51, 3)
 BUSY_TIMEOUT_MS = 10_000
-_NETWORK_FS = {
-    "nfs",
-    "nfs4",
-    "cifs",
-    "smb3",
-    "smbfs",
-    "fuse.sshfs",
-    "9p",
-    "afs",
-    "ceph",
-    "glusterfs",
-    "fuse.glusterfs",
-    "davfs",
-    "fuse.rclone",
-}
+MAX_REASON = 500
+_NETWORK_FS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ceph",
+               "glusterfs", "fuse.glusterfs", "davfs", "fuse.rclone"}
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS reactions (
+_REACTIONS = """
+CREATE TABLE reactions (
     seq         INTEGER PRIMARY KEY AUTOINCREMENT,
     id          TEXT NOT NULL UNIQUE,
     geometry    TEXT NOT NULL,
@@ -55,16 +49,64 @@ CREATE TABLE IF NOT EXISTS reactions (
     participant TEXT NOT NULL,
     buurt       TEXT,
     created     TEXT NOT NULL,
-    status      TEXT NOT NULL CHECK (status IN ('pending', 'visible', 'hidden')),
+    status      TEXT NOT NULL CHECK (status IN ('pending', 'visible', 'hidden', 'withdrawn')),
     agrees      INTEGER NOT NULL DEFAULT 0,
-    reports     INTEGER NOT NULL DEFAULT 0
+    reports     INTEGER NOT NULL DEFAULT 0,
+    changed     INTEGER NOT NULL DEFAULT 0,
+    reason      TEXT
 );
-CREATE INDEX IF NOT EXISTS reactions_status ON reactions (status, seq);
 """
-_COLUMNS = (
-    "seq, id, geometry, theme, text, sentiment, scenario, channel, participant, buurt, "
-    "created, status, agrees, reports"
-)
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS reactions_status ON reactions (status, seq);
+CREATE INDEX IF NOT EXISTS reactions_changed ON reactions (changed);
+CREATE TABLE IF NOT EXISTS agreements (
+    reaction_id TEXT NOT NULL REFERENCES reactions (id),
+    participant TEXT NOT NULL,
+    created     TEXT NOT NULL,
+    PRIMARY KEY (reaction_id, participant)
+);
+CREATE TABLE IF NOT EXISTS reports (
+    reaction_id TEXT NOT NULL REFERENCES reactions (id),
+    participant TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    created     TEXT NOT NULL,
+    PRIMARY KEY (reaction_id, participant)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    reaction_id TEXT,
+    reason      TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"""
+_COLUMNS = ("seq, id, geometry, theme, text, sentiment, scenario, channel, participant, buurt, "
+            "created, status, agrees, reports, changed, reason")
+_NEXT_CHANGE = "(SELECT coalesce(max(changed), 0) + 1 FROM reactions)"
+#: Moderation actions: action → (the statuses it applies to, the status it sets).
+ACTIONS = {
+    "hide": (("visible", "pending"), "hidden"),
+    "restore": (("hidden", "pending"), "visible"),
+    "approve": (("pending",), "visible"),
+}
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One moderation action: who, when, what, why."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    reaction_id: str | None
+    reason: str
 
 
 def open_store(url: str) -> SQLiteStore:
@@ -77,11 +119,15 @@ def open_store(url: str) -> SQLiteStore:
     """
     prefix = "sqlite:///"
     if url.startswith(prefix):
-        return SQLiteStore(Path(url[len(prefix) :]))
+        return SQLiteStore(Path(url[len(prefix):]))
     raise StoreError(
         f"store URL {url!r} is not supported yet; use sqlite:///reactions.sqlite in "
         "[store] url of omgeving.toml"
     )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class SQLiteStore:
@@ -98,35 +144,20 @@ class SQLiteStore:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
         except apsw.Error as err:
-            raise StoreError(
-                f"cannot open the reaction store {self.path}: {err}; "
-                "check that the file is a SQLite database and writable"
-            ) from err
+            raise StoreError(f"cannot open the reaction store {self.path}: {err}; "
+                             "check that the file is a SQLite database and writable") from err
         if mode.lower() != "wal":
             raise StoreError(f"the reaction store {self.path} cannot use WAL (got {mode!r})")
         with self._write() as db:
-            db.execute(_SCHEMA)
-            db.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-        found = int(
-            self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-        )
-        if found > SCHEMA_VERSION:
-            raise StoreError(
-                f"the reaction store {self.path} has schema version {found}, newer "
-                f"than this omgeving ({SCHEMA_VERSION}); upgrade omgeving"
-            )
+            _create_or_upgrade(db, self.path)
 
     @contextmanager
     def _write(self) -> Iterator[apsw.Connection]:
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except apsw.BusyError as err:
-            raise StoreError(
-                f"the reaction store {self.path} stayed locked for "
-                f"{BUSY_TIMEOUT_MS / 1000:.0f} s; try again"
-            ) from err
+            raise StoreError(f"the reaction store {self.path} stayed locked for "
+                             f"{BUSY_TIMEOUT_MS / 1000:.0f} s; try again") from err
         try:
             yield self._db
         except BaseException:
@@ -134,38 +165,29 @@ class SQLiteStore:
             raise
         self._db.execute("COMMIT")
 
+    # -- reactions ---------------------------------------------------------------------------
+
     def add(self, reaction: Reaction) -> bool:
         """Store ``reaction``; return False if a reaction with its id was stored before."""
         r = reaction
         with self._write() as db:
             db.execute(
                 "INSERT OR IGNORE INTO reactions (id, geometry, theme, text, sentiment, scenario,"
-                " channel, participant, buurt, created, status) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    r.id,
-                    json.dumps(r.geometry),
-                    r.theme,
-                    r.text,
-                    r.sentiment,
-                    r.scenario,
-                    r.channel,
-                    r.participant,
-                    r.buurt,
-                    r.created,
-                    r.status,
-                ),
+                " channel, participant, buurt, created, status, changed) "
+                f"VALUES (?,?,?,?,?,?,?,?,?,?,?,{_NEXT_CHANGE})",
+                (r.id, json.dumps(r.geometry), r.theme, r.text, r.sentiment, r.scenario,
+                 r.channel, r.participant, r.buurt, r.created, r.status),
             )
-            return self._db.changes() == 1
+            return db.changes() == 1
 
     def get(self, reaction_id: str) -> Reaction | None:
         """Return the reaction with ``reaction_id``, or None."""
-        row = self._db.execute(
-            f"SELECT {_COLUMNS} FROM reactions WHERE id=?", (reaction_id,)
-        ).fetchone()
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM reactions WHERE id=?",
+                               (reaction_id,)).fetchone()
         return _reaction(row) if row else None
 
     def visible(self, *, since: int = 0, scenario: str | None = None) -> list[Reaction]:
-        """Return the visible reactions stored after cursor ``since``, oldest first."""
+        """Return the visible reactions stored after ``seq`` ``since``, oldest first."""
         sql = f"SELECT {_COLUMNS} FROM reactions WHERE status='visible' AND seq>?"
         args: tuple = (since,)
         if scenario is not None:
@@ -173,15 +195,157 @@ class SQLiteStore:
             args += (scenario,)
         return [_reaction(row) for row in self._db.execute(sql + " ORDER BY seq", args)]
 
+    def changes(self, since: int = 0) -> list[Reaction]:
+        """Return every reaction changed after cursor ``since`` (any status), by change.
+
+        The cursor is :attr:`Reaction.changed` of the last one returned. The query uses an
+        index and returns nothing in well under a millisecond when nothing changed, so a wall
+        can poll it twice a second.
+        """
+        return [_reaction(row) for row in self._db.execute(
+            f"SELECT {_COLUMNS} FROM reactions WHERE changed>? ORDER BY changed", (since,))]
+
     def all(self) -> list[Reaction]:
-        """Return every reaction, hidden ones included, oldest first."""
-        return [
-            _reaction(r) for r in self._db.execute(f"SELECT {_COLUMNS} FROM reactions ORDER BY seq")
-        ]
+        """Return every reaction, hidden and withdrawn ones included, oldest first."""
+        return [_reaction(r) for r in self._db.execute(
+            f"SELECT {_COLUMNS} FROM reactions ORDER BY seq")]
 
     def count(self) -> int:
         """Return the number of stored reactions of every status."""
         return int(self._db.execute("SELECT count(*) FROM reactions").fetchone()[0])
+
+    def count_by(self, participant: str, since: str) -> int:
+        """Return how many reactions ``participant`` stored at or after ISO time ``since``."""
+        return int(self._db.execute(
+            "SELECT count(*) FROM reactions WHERE participant=? AND created>=?",
+            (participant, since)).fetchone()[0])
+
+    def update_own(self, reaction: Reaction, participant: str) -> bool:
+        """Replace text, theme, sentiment, geometry and buurt of a participant's own reaction.
+
+        Returns False when the reaction is not theirs, or is hidden or withdrawn.
+        """
+        r = reaction
+        with self._write() as db:
+            db.execute(
+                "UPDATE reactions SET geometry=?, theme=?, text=?, sentiment=?, scenario=?, "
+                f"buurt=?, changed={_NEXT_CHANGE} WHERE id=? AND participant=? "
+                "AND status IN ('visible', 'pending')",
+                (json.dumps(r.geometry), r.theme, r.text, r.sentiment, r.scenario, r.buurt,
+                 r.id, participant),
+            )
+            return db.changes() == 1
+
+    def withdraw(self, reaction_id: str, participant: str) -> bool:
+        """Withdraw a participant's own reaction (kept, for the participatieverslag)."""
+        with self._write() as db:
+            db.execute(f"UPDATE reactions SET status='withdrawn', changed={_NEXT_CHANGE} "
+                       "WHERE id=? AND participant=? AND status IN ('visible', 'pending')",
+                       (reaction_id, participant))
+            return db.changes() == 1
+
+    # -- agreements and reports -------------------------------------------------------------
+
+    def agree(self, reaction_id: str, participant: str) -> bool:
+        """Record that ``participant`` agrees; return False if they did before."""
+        with self._write() as db:
+            db.execute("INSERT OR IGNORE INTO agreements SELECT id, ?, ? FROM reactions "
+                       "WHERE id=? AND status='visible'", (participant, _now(), reaction_id))
+            if db.changes() != 1:
+                return False
+            db.execute(f"UPDATE reactions SET agrees=agrees+1, changed={_NEXT_CHANGE} "
+                       "WHERE id=?", (reaction_id,))
+            return True
+
+    def report(self, reaction_id: str, participant: str, reason: str, *,
+               threshold: int = 3) -> bool:
+        """Record a report with its reason; return False if ``participant`` reported before.
+
+        At ``threshold`` reports a visible reaction is taken off the map (status
+        ``pending``) until a moderator decides, and the audit log says so.
+        """
+        reason = _reason(reason)
+        with self._write() as db:
+            db.execute("INSERT OR IGNORE INTO reports SELECT id, ?, ?, ? FROM reactions "
+                       "WHERE id=? AND status IN ('visible', 'pending')",
+                       (participant, reason, _now(), reaction_id))
+            if db.changes() != 1:
+                return False
+            db.execute(f"UPDATE reactions SET reports=reports+1, changed={_NEXT_CHANGE} "
+                       "WHERE id=?", (reaction_id,))
+            db.execute("UPDATE reactions SET status='pending', reason=? WHERE id=? AND "
+                       "status='visible' AND reports>=?",
+                       (f"{threshold} meldingen", reaction_id, threshold))
+            if db.changes():
+                _audit(db, "systeem", "auto-hide", reaction_id,
+                       f"{threshold} meldingen; wacht op een moderator")
+            return True
+
+    def reports_for(self, reaction_id: str) -> list[tuple[str, str]]:
+        """Return the (reason, time) of every report of a reaction, oldest first."""
+        return [(r, t) for r, t in self._db.execute(
+            "SELECT reason, created FROM reports WHERE reaction_id=? ORDER BY created",
+            (reaction_id,))]
+
+    def agreed_by(self, participant: str) -> set[str]:
+        """Return the ids of the reactions ``participant`` agreed with."""
+        return {r for (r,) in self._db.execute(
+            "SELECT reaction_id FROM agreements WHERE participant=?", (participant,))}
+
+    def reported_by(self, participant: str) -> set[str]:
+        """Return the ids of the reactions ``participant`` reported."""
+        return {r for (r,) in self._db.execute(
+            "SELECT reaction_id FROM reports WHERE participant=?", (participant,))}
+
+    # -- moderation --------------------------------------------------------------------------
+
+    def moderate(self, reaction_id: str, action: str, *, actor: str, reason: str) -> bool:
+        """Hide, restore or approve a reaction, with a required reason, and audit it.
+
+        Returns False when the action does not apply to the reaction's status.
+
+        Raises
+        ------
+        ValidationError
+            When the action is unknown or the actor or reason is empty.
+        """
+        if action not in ACTIONS:
+            raise ValidationError(f"moderation action {action!r} is not one of "
+                                  f"{', '.join(ACTIONS)}", key="error.invalid")
+        actor, reason = _reason(actor, what="actor"), _reason(reason)
+        before, after = ACTIONS[action]
+        marks = ",".join("?" * len(before))
+        with self._write() as db:
+            db.execute(f"UPDATE reactions SET status=?, reason=?, changed={_NEXT_CHANGE} "
+                       f"WHERE id=? AND status IN ({marks})",
+                       (after, reason, reaction_id, *before))
+            if db.changes() != 1:
+                return False
+            _audit(db, actor, action, reaction_id, reason)
+            return True
+
+    def queue(self) -> list[Reaction]:
+        """Return the reactions waiting for a moderator (status ``pending``), oldest first."""
+        return [_reaction(r) for r in self._db.execute(
+            f"SELECT {_COLUMNS} FROM reactions WHERE status='pending' ORDER BY seq")]
+
+    def audit_log(self) -> list[AuditEntry]:
+        """Return the audit log, oldest first."""
+        return [AuditEntry(*row) for row in self._db.execute(
+            "SELECT seq, at, actor, action, reaction_id, reason FROM audit ORDER BY seq")]
+
+    def log(self, action: str, *, actor: str, reason: str, reaction_id: str | None = None
+            ) -> None:
+        """Append an entry to the audit log (for actions on no single reaction)."""
+        with self._write() as db:
+            _audit(db, _reason(actor, what="actor"), action, reaction_id, _reason(reason))
+
+    # -- health ------------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        """Return the schema version written in the store."""
+        return int(self._db.execute(
+            "SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
 
     def integrity_check(self) -> str:
         """Return SQLite's ``PRAGMA integrity_check`` answer (``'ok'`` when healthy)."""
@@ -198,39 +362,54 @@ class SQLiteStore:
         self.close()
 
 
+def _audit(db: apsw.Connection, actor: str, action: str, reaction_id: str | None,
+           reason: str) -> None:
+    db.execute("INSERT INTO audit (at, actor, action, reaction_id, reason) VALUES (?,?,?,?,?)",
+               (_now(), actor, action, reaction_id, reason))
+
+
+def _reason(text: object, *, what: str = "reason") -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise ValidationError(f"the {what} is empty; a {what} is required",
+                              key="error.reason")
+    if len(text) > MAX_REASON:
+        raise ValidationError(f"the {what} is over {MAX_REASON} characters",
+                              key="error.too_long")
+    return text.strip()
+
+
+def _create_or_upgrade(db: apsw.Connection, path: Path) -> None:
+    """Create the schema, or upgrade an older store in place without losing a row."""
+    db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    found = int(row[0]) if row else 0
+    if found > SCHEMA_VERSION:
+        raise StoreError(f"the reaction store {path} has schema version {found}, newer than "
+                         f"this omgeving ({SCHEMA_VERSION}); upgrade omgeving")
+    if found == 0:
+        db.execute(_REACTIONS)
+    elif found == 1:  # v1 had no withdrawn status, change counter or reason: rebuild the table
+        db.execute("ALTER TABLE reactions RENAME TO reactions_v1")
+        db.execute("DROP INDEX IF EXISTS reactions_status")
+        db.execute(_REACTIONS)
+        db.execute("INSERT INTO reactions (seq, id, geometry, theme, text, sentiment, scenario, "
+                   "channel, participant, buurt, created, status, agrees, reports, changed) "
+                   "SELECT seq, id, geometry, theme, text, sentiment, scenario, channel, "
+                   "participant, buurt, created, status, agrees, reports, seq "
+                   "FROM reactions_v1")
+        db.execute("DROP TABLE reactions_v1")
+    db.execute(_SCHEMA)
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+               (str(SCHEMA_VERSION),))
+
+
 def _reaction(row: tuple) -> Reaction:
-    (
-        seq,
-        id_,
-        geometry,
-        theme,
-        text,
-        sentiment,
-        scenario,
-        channel,
-        participant,
-        buurt,
-        created,
-        status,
-        agrees,
-        reports,
-    ) = row
-    return Reaction(
-        id=id_,
-        geometry=json.loads(geometry),
-        theme=theme,
-        text=text,
-        sentiment=sentiment,
-        scenario=scenario,
-        channel=channel,
-        participant=participant,
-        buurt=buurt,
-        created=created,
-        status=status,
-        agrees=agrees,
-        reports=reports,
-        seq=seq,
-    )
+    (seq, id_, geometry, theme, text, sentiment, scenario, channel, participant, buurt,
+     created, status, agrees, reports, changed, reason) = row
+    return Reaction(id=id_, geometry=json.loads(geometry), theme=theme, text=text,
+                    sentiment=sentiment, scenario=scenario, channel=channel,
+                    participant=participant, buurt=buurt, created=created, status=status,
+                    agrees=agrees, reports=reports, seq=seq, changed=changed, reason=reason)
 
 
 def _check_sqlite_version() -> None:
@@ -252,15 +431,12 @@ def _refuse_network_fs(path: Path) -> None:
         return
     for line in mounts:
         parts = line.split()
-        if (
-            len(parts) >= 3
-            and (folder == parts[1] or folder.startswith(parts[1].rstrip("/") + "/"))
-            and len(parts[1]) > len(best)
-        ):
+        if len(parts) >= 3 and (folder == parts[1] or folder.startswith(parts[1].rstrip("/") + "/")
+                                ) and len(parts[1]) > len(best):
             best, fstype = parts[1], parts[2]
     if fstype in _NETWORK_FS:
         raise StoreError(
             f"the reaction store {path} is on a network file system ({fstype} at {best}); "
             "SQLite's WAL mode is not safe there. Put the project on a local disk, or use "
-            'PostgreSQL with [store] url = "postgresql://..."'
+            "PostgreSQL with [store] url = \"postgresql://...\""
         )
