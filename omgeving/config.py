@@ -18,9 +18,11 @@ from omgeving._errors import ConfigError
 
 __all__ = [
     "DEFAULT_THEMES",
+    "EveningConfig",
     "ProjectConfig",
     "ScenarioRef",
     "SourcesConfig",
+    "StaffConfig",
     "normalise_gemeentecode",
     "read_config",
     "write_config",
@@ -82,6 +84,21 @@ class SourcesConfig:
 
 
 @dataclass(frozen=True)
+class EveningConfig:
+    """A participation evening: the address residents' phones use in the hall."""
+
+    public_url: str = ""  # e.g. "http://192.168.1.20:8866/"; empty: the serve address
+    cycle_seconds: int = 0  # wall: seconds per scenario when cycling, 0 = no cycling
+
+
+@dataclass(frozen=True)
+class StaffConfig:
+    """The staff (moderation) server's login."""
+
+    token: str = ""  # the login token; ``omgeving staff`` refuses to start without one
+
+
+@dataclass(frozen=True)
 class ProjectConfig:
     """A project's configuration, as read from ``omgeving.toml``."""
 
@@ -91,9 +108,13 @@ class ProjectConfig:
     languages: tuple[str, ...] = ("nl", "en")
     themes: tuple[str, ...] = DEFAULT_THEMES
     moderation: str = "post"
+    report_threshold: int = 3
+    rate_limit: int = 10  # reactions per participant per minute
     store_url: str = "sqlite:///reactions.sqlite"
     sources: SourcesConfig = field(default_factory=SourcesConfig)
     scenarios: tuple[ScenarioRef, ...] = ()
+    evening: EveningConfig = field(default_factory=EveningConfig)
+    staff: StaffConfig = field(default_factory=StaffConfig)
 
     def to_toml(self) -> str:
         """Return the configuration as TOML text."""
@@ -105,9 +126,13 @@ class ProjectConfig:
                 "languages": list(self.languages),
                 "themes": list(self.themes),
                 "moderation": self.moderation,
+                "report_threshold": self.report_threshold,
+                "rate_limit": self.rate_limit,
             },
             "store": {"url": self.store_url},
             "sources": asdict(self.sources),
+            "evening": asdict(self.evening),
+            "staff": asdict(self.staff),
         }
         if self.scenarios:
             data["scenarios"] = [asdict(s) for s in self.scenarios]
@@ -115,8 +140,11 @@ class ProjectConfig:
 
 
 _TABLES: dict[str, set[str]] = {
-    "project": {"title", "gemeenten", "fictional", "languages", "themes", "moderation"},
+    "project": {"title", "gemeenten", "fictional", "languages", "themes", "moderation",
+                "report_threshold", "rate_limit"},
     "store": {"url"},
+    "evening": {"public_url", "cycle_seconds"},
+    "staff": {"token"},
     "sources": {"wijken_en_buurten", "bag"},
     "scenarios": {"slug", "name", "description"},
 }
@@ -203,9 +231,13 @@ def _parse(raw: dict[str, Any], text: str, path: Path) -> ProjectConfig:
         languages=_languages(project, where),
         themes=_themes(project, where),
         moderation=_choice(project, "moderation", where, ("post", "pre"), "post"),
+        report_threshold=_int(project, "report_threshold", where, 3, 1, 100),
+        rate_limit=_int(project, "rate_limit", where, 10, 1, 1000),
         store_url=_text(raw.get("store", {}), "url", where) or "sqlite:///reactions.sqlite",
         sources=_sources(raw.get("sources", {}), where),
         scenarios=_scenarios(raw.get("scenarios", []), where),
+        evening=_evening(raw.get("evening", {}), where),
+        staff=StaffConfig(token=_text(raw.get("staff", {}), "token", where)),
     )
 
 
@@ -225,6 +257,23 @@ def _bool(table: dict, key: str, where: _Where, default: bool) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"{where(key)}: '{key}' must be true or false, not {value!r}")
     return value
+
+
+def _int(table: dict, key: str, where: _Where, default: int, low: int, high: int) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"{where(key)}: '{key}' is {value!r}; use a whole number from "
+                          f"{low} to {high}")
+    return value
+
+
+def _evening(table: dict, where: _Where) -> EveningConfig:
+    url = _text(table, "public_url", where)
+    if url and not re.match(r"^https?://[^\s/]+(/\S*)?$", url):
+        raise ConfigError(f"{where('public_url')}: 'public_url' is {url!r}; use the address "
+                          "phones in the hall open, e.g. \"http://192.168.1.20:8866/\"")
+    return EveningConfig(public_url=url,
+                         cycle_seconds=_int(table, "cycle_seconds", where, 0, 0, 3600))
 
 
 def _choice(table: dict, key: str, where: _Where, options: tuple[str, ...], default: str) -> str:

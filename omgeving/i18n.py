@@ -1,4 +1,9 @@
-"""Every string a resident sees, from the Dutch and English catalogues."""
+"""Every string a resident sees, from the Dutch and English catalogues.
+
+A catalogue is the union of the JSON files in ``omgeving/locale/<lang>/`` (one per app, so
+apps add their strings without touching each other's files). Every key exists in both
+languages; a test checks that.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +21,16 @@ def catalogue(lang: str) -> dict[str, str]:
     """Return the catalogue of ``lang`` (``"nl"`` or ``"en"``)."""
     if lang not in LANGUAGES:
         raise ValueError(f"language {lang!r} is not one of {LANGUAGES}")
-    text = resources.files("omgeving").joinpath(f"locale/{lang}.json").read_text("utf-8")
-    return json.loads(text)
+    folder = resources.files("omgeving").joinpath("locale", lang)
+    merged: dict[str, str] = {}
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".json"):
+            part = json.loads(item.read_text("utf-8"))
+            clash = merged.keys() & part.keys()
+            if clash:
+                raise ValueError(f"catalogue keys defined twice in {lang}: {sorted(clash)}")
+            merged.update(part)
+    return merged
 
 
 def t(key: str, lang: str = "nl", **values: object) -> str:

@@ -14,16 +14,17 @@ Layout::
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from omgeving._errors import LayerError, ProjectError
-from omgeving.config import CONFIG_NAME, ProjectConfig, read_config, write_config
+from omgeving.config import CONFIG_NAME, ProjectConfig, StaffConfig, read_config, write_config
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -204,6 +205,8 @@ def build_project(
         Called with the staged project before it is moved into place (to bake web layers).
     """
     target = Path(target).resolve()
+    if not config.staff.token:  # every project gets its own staff login token
+        config = replace(config, staff=StaffConfig(token=secrets.token_urlsafe(18)))
     if target.exists():
         if not target.is_dir():
             raise ProjectError(f"{target} is a file; choose a folder name for the project")

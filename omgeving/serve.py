@@ -92,7 +92,7 @@ def voila_command(runtime: Path, notebook: Path) -> list[str]:
         "voila",
         str(notebook),
         "--no-browser",
-        f"--Voila.config_file_paths={json.dumps([str(runtime)])}",
+        f"--Voila.config_file_paths={runtime}",
     ]
 
 

@@ -63,6 +63,14 @@ def demo_project(tmp_path_factory) -> Path:
     return target
 
 
+@pytest.fixture
+def project_copy(demo_project, tmp_path) -> Path:
+    """A private copy of the demo project (its own reaction store), for one test."""
+    target = tmp_path / "project"
+    shutil.copytree(demo_project, target, ignore=shutil.ignore_patterns("reactions.sqlite*"))
+    return target
+
+
 class VoilaServer:
     """``omgeving serve`` running in a subprocess on a free port."""
 
