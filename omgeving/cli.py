@@ -1,4 +1,4 @@
-"""The ``omgeving`` command: demo, init, fetch, serve.
+"""The ``omgeving`` command: demo, init, fetch, serve, staff.
 
 Every failure ends in one line that says what was wrong and what to do, and a non-zero exit.
 """
@@ -96,6 +96,16 @@ def _parser() -> argparse.ArgumentParser:
         help="end kernels idle this long with no tab open (default 600)",
     )
     serve.set_defaults(run=_serve)
+
+    staff = sub.add_parser("staff", help="serve the moderation app (staff only, with a login)")
+    staff.add_argument("dir", nargs="?", default=Path("."), type=Path)
+    staff.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only)",
+    )
+    staff.add_argument("--port", type=int, default=8867, help="port (default 8867)")
+    staff.set_defaults(run=_staff)
     return parser
 
 
@@ -167,6 +177,34 @@ def _serve(args: argparse.Namespace) -> int:
         print(
             f"\nThe resident app of '{project.config.title}' is at {url}\n"
             "Open it in a browser; press Ctrl+C to stop.\n",
+            flush=True,
+        )
+
+    return serve(project, options, ready=ready)
+
+
+def _staff(args: argparse.Namespace) -> int:
+    import secrets
+
+    from omgeving.project import open_project
+    from omgeving.serve import STAFF_APPS, ServeOptions, serve
+
+    project = open_project(args.dir)
+    token = project.config.staff.token
+    if len(token) < 16:
+        raise OmgevingError(
+            f"{project.root / 'omgeving.toml'} has no staff token of 16 or more characters; "
+            f'add [staff] token = "{secrets.token_urlsafe(18)}" (keep it secret)'
+        )
+    options = ServeOptions(
+        host=args.host, port=args.port, pool_size=0, apps=STAFF_APPS, token=token
+    )
+
+    def ready(url: str) -> None:
+        print(
+            f"\nThe moderation app of '{project.config.title}' is at {url}\n"
+            f"Log in with the token in omgeving.toml ([staff] token), or open "
+            f"{url}?token=... ; press Ctrl+C to stop.\n",
             flush=True,
         )
 

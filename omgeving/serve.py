@@ -1,8 +1,11 @@
-"""Serve the resident app with Voila, configured for the public.
+"""Serve the apps with Voila: the public server, and the staff server behind a login.
 
-Tracebacks off, theme and template overrides off, no static files, pre-started kernels, and
-idle kernels culled (Voila does not end a kernel when its tab closes). Only the resident
-notebook is served; staff apps are never reachable from this server.
+The public server (``omgeving serve``) has the resident app at ``/``, the wall at
+``/scherm`` and the table at ``/tafel``, configured for the public: tracebacks off, theme and
+template overrides off, no static files, no file tree, pre-started kernels, idle kernels culled
+(Voila does not end a kernel when its tab closes). Any other path is a 404: the staff app is
+never served there. The staff server (``omgeving staff``) serves only the moderation app, on
+127.0.0.1 by default, and asks for the project's staff token.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,26 +29,41 @@ from omgeving._errors import OmgevingError
 from omgeving.project import Project
 from omgeving.web import read_manifest
 
-__all__ = ["ServeOptions", "check_port", "serve", "voila_config"]
+__all__ = ["PUBLIC_APPS", "STAFF_APPS", "ServeOptions", "check_port", "serve", "voila_config"]
 
+#: URL path → notebook of each server.
+PUBLIC_APPS = {"/": "kaart.ipynb", "/scherm": "scherm.ipynb", "/tafel": "tafel.ipynb"}
+STAFF_APPS = {"/": "beheer.ipynb"}
 RESIDENT_NOTEBOOK = "kaart.ipynb"
 
 
 @dataclass(frozen=True)
 class ServeOptions:
-    """How to serve: address, kernel pool and culling."""
+    """How to serve: address, apps, kernel pools, culling and login."""
 
     host: str = "127.0.0.1"
     port: int = 8866
     pool_size: int = 2
     cull_idle_timeout: int = 600
     cull_interval: int = 60
+    apps: Mapping[str, str] = field(default_factory=lambda: dict(PUBLIC_APPS))
+    token: str = ""  # empty: no login (the public server)
 
 
 def voila_config(options: ServeOptions) -> dict[str, Any]:
-    """Return the Voila configuration (``voila.json``) for a public resident server."""
+    """Return the Voila configuration (``voila.json``) for a server of ``options``."""
+    pools = {
+        nb: {"pool_size": options.pool_size if path == "/" else min(options.pool_size, 1)}
+        for path, nb in options.apps.items()
+    }
     return {
-        "Voila": {"ip": options.host, "port": options.port, "open_browser": False},
+        "Voila": {
+            "ip": options.host,
+            "port": options.port,
+            "open_browser": False,
+            "token": options.token,
+        },
+        "OmgevingVoila": {"routes": dict(options.apps)},
         "VoilaConfiguration": {
             "show_tracebacks": False,
             "allow_theme_override": "NO",
@@ -57,7 +76,7 @@ def voila_config(options: ServeOptions) -> dict[str, Any]:
             "file_allowlist": [],
             "file_denylist": [".*"],
         },
-        "VoilaKernelManager": {"fill_delay": 0},
+        "VoilaKernelManager": {"fill_delay": 0, "kernel_pools_config": pools},
         "VoilaExecutor": {"timeout": 120},
         "MappingKernelManager": {
             "cull_interval": options.cull_interval,
@@ -84,41 +103,63 @@ def check_port(host: str, port: int) -> None:
             ) from err
 
 
-def voila_command(runtime: Path, notebook: Path) -> list[str]:
-    """Return the command that starts Voila with the configuration in ``runtime``."""
+def voila_command(runtime: Path, notebook: Path | None = None) -> list[str]:
+    """Return the command that starts Voila with the configuration in ``runtime``.
+
+    With ``notebook`` plain Voila serves that one notebook (benchmarks use this); without it
+    our routed Voila serves the apps named in the configuration from ``runtime``.
+    """
+    if notebook is not None:
+        return [
+            sys.executable,
+            "-m",
+            "voila",
+            str(notebook),
+            "--no-browser",
+            f"--Voila.config_file_paths={runtime}",
+        ]
     return [
         sys.executable,
         "-m",
-        "voila",
-        str(notebook),
+        "omgeving._voila",
+        str(runtime),
         "--no-browser",
         f"--Voila.config_file_paths={runtime}",
     ]
 
 
-def serve(project: Project, options: ServeOptions, *, ready=None) -> int:
+def prepare_runtime(runtime: Path, options: ServeOptions) -> None:
+    """Write the apps' notebooks and ``voila.json`` into the folder ``runtime``."""
+    package = resources.files("omgeving.apps")
+    for notebook in options.apps.values():
+        text = package.joinpath(notebook).read_text("utf-8")
+        (runtime / notebook).write_text(text, encoding="utf-8")
+    (runtime / "voila.json").write_text(json.dumps(voila_config(options), indent=1))
+
+
+def serve(
+    project: Project, options: ServeOptions, *, ready: Callable[[str], None] | None = None
+) -> int:
     """Run Voila for ``project`` until it stops or Ctrl+C; return its exit code.
 
-    ``ready(url)`` is called once the server answers.
+    ``ready(url)`` is called once the server accepts connections.
     """
     read_manifest(project.web_dir)  # fail now, with the fix, rather than in every kernel
     check_port(options.host, options.port)
+    host = f"[{options.host}]" if ":" in options.host else options.host
+    url = f"http://{host}:{options.port}/"
     runtime = Path(tempfile.mkdtemp(prefix="omgeving-serve-"))
     try:
-        notebook = runtime / RESIDENT_NOTEBOOK
-        source = resources.files("omgeving.apps").joinpath(RESIDENT_NOTEBOOK)
-        notebook.write_text(source.read_text("utf-8"), encoding="utf-8")
-        (runtime / "voila.json").write_text(json.dumps(voila_config(options), indent=1))
+        prepare_runtime(runtime, options)
         env = {
             **os.environ,
             "OMGEVING_PROJECT": str(project.root),
             "PYOGRIO_USE_ARROW": "1",
             "JUPYTER_PLATFORM_DIRS": "1",
         }
-        proc = subprocess.Popen(voila_command(runtime, notebook), cwd=runtime, env=env)
+        env.setdefault("OMGEVING_PUBLIC_URL", url)
+        proc = subprocess.Popen(voila_command(runtime), cwd=runtime, env=env)
         try:
-            host = f"[{options.host}]" if ":" in options.host else options.host
-            url = f"http://{host}:{options.port}/"
             if _wait_until_up(options.host, options.port, proc) and ready is not None:
                 ready(url)
             return proc.wait()

@@ -284,7 +284,7 @@ class SQLiteStore:
     def reports_for(self, reaction_id: str) -> list[tuple[str, str]]:
         """Return the (reason, time) of every report of a reaction, oldest first."""
         return [(r, t) for r, t in self._db.execute(
-            "SELECT reason, created FROM reports WHERE reaction_id=? ORDER BY created",
+            "SELECT reason, created FROM reports WHERE reaction_id=? ORDER BY rowid",
             (reaction_id,))]
 
     def agreed_by(self, participant: str) -> set[str]:

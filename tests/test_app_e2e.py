@@ -47,7 +47,7 @@ def test_place_a_point_reaction_and_find_it_after_reload(
     page.screenshot(path=str(output_dir / "screenshots" / "resident-demo.png"), full_page=True)
     place_point(page)
     page.wait_for_function(
-        "document.querySelector('.omg-status').innerText.includes('punt staat op de kaart')",
+        "document.querySelector('.omg-status').innerText.includes('plek staat op de kaart')",
         timeout=15_000,
     )
     page.locator(".omg-theme select").select_option("water & klimaat")
@@ -84,12 +84,12 @@ def test_phone_view_and_refusals(browser, resident_server, output_dir):
     )
     page.locator(".omg-submit").click()  # nothing placed yet
     page.wait_for_function(
-        "document.querySelector('.omg-status').innerText.includes('Zet eerst een punt')",
+        "document.querySelector('.omg-status').innerText.includes('Kies eerst een plek')",
         timeout=15_000,
     )
     place_point(page)
     page.wait_for_function(
-        "document.querySelector('.omg-status').innerText.includes('punt staat')", timeout=15_000
+        "document.querySelector('.omg-status').innerText.includes('plek staat')", timeout=15_000
     )
     page.locator(".omg-submit").click()  # no theme, no text
     page.wait_for_function(
@@ -111,6 +111,20 @@ def test_zooming_in_shows_building_footprints(browser, resident_server):
         f"document.querySelectorAll('.leaflet-overlay-pane path').length > {before}", timeout=20_000
     )
     page.context.close()
+
+
+def test_public_server_never_serves_the_staff_app(resident_server):
+    for path in (
+        "beheer",
+        "beheer.ipynb",
+        "voila/render/beheer.ipynb",
+        "voila/tree",
+        "voila/api/contents/",
+        "staff",
+    ):
+        status, body = fetch(resident_server.url + path)
+        assert status == 404, (path, status)
+        assert "omg-staff" not in body
 
 
 def test_public_server_serves_no_files(resident_server):

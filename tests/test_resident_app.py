@@ -1,21 +1,26 @@
-"""The resident app's widgets, driven from Python as a tampering browser could (no browser)."""
+"""The resident and table apps, driven from Python as a (tampering) browser could."""
 
 from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
+import ipywidgets as w
 import pytest
 from shapely.geometry import shape
+from traitlets import TraitError
 
 from omgeving.apps.resident import ResidentApp, fit_zoom
+from omgeving.config import read_config, write_config
+from tests.xss import PAYLOADS, assert_no_raw_html
 
 
 @pytest.fixture
-def app(demo_project):
-    app = ResidentApp(demo_project)
+def app(project_copy):
+    app = ResidentApp(project_copy)
     yield app
-    app.store.close()
+    app.ctx.store.close()
 
 
 @pytest.fixture(scope="module")
@@ -25,44 +30,62 @@ def inside(demo_project):
     return {"type": "Point", "coordinates": [point.x, point.y]}
 
 
+def near(point, dx, dy):
+    x, y = point["coordinates"]
+    return [x + dx, y + dy]
+
+
 def draw(app, geometry, action="create"):
-    app.draw._draw_callbacks(
-        app.draw, action=action, geo_json=[{"type": "Feature", "geometry": geometry}]
+    app.form.draw._draw_callbacks(
+        app.form.draw, action=action, geo_json=[{"type": "Feature", "geometry": geometry}]
     )
 
 
+def send(app, geometry, text="Meer bomen in de straat.", theme="wonen", sentiment=None):
+    draw(app, geometry)
+    app.form.theme.value = theme
+    app.form.sentiment.value = sentiment
+    app.form.text.value = text
+    form_id = app.form.form_id
+    app.form.submit.click()
+    return form_id
+
+
 def status(app):
-    return app.status.value
+    return app.form.status.value
 
 
-def test_place_and_submit(app, inside):
-    before = app.store.count()
-    draw(app, inside)
-    assert "punt staat op de kaart" in status(app)
-    app.theme.value = "wonen"
-    app.text.value = "Meer woningen voor starters <script>alert(1)</script>"
-    form_id = app.form_id
-    app.submit.click()
+def test_place_a_point_line_and_area(app, inside):
+    line = {"type": "LineString", "coordinates": [inside["coordinates"], near(inside, 0.003, 0)]}
+    area = {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                inside["coordinates"],
+                near(inside, 0.003, 0),
+                near(inside, 0.003, 0.002),
+                inside["coordinates"],
+            ]
+        ],
+    }
+    ids = [send(app, g, sentiment=s) for g, s in ((inside, 2), (line, -1), (area, None))]
     assert "Bedankt" in status(app)
-    assert app.store.count() == before + 1
-    stored = app.store.get(form_id)
-    assert stored.text.endswith("<script>alert(1)</script>")  # stored as typed
-    app.shown.value = ""
-    app._on_reaction_click(feature={"properties": {"id": form_id}})
-    assert "&lt;script&gt;" in app.shown.value and "<script>" not in app.shown.value
-    assert app.form_id != form_id and app.point is None and app.text.value == ""
+    stored = [app.ctx.store.get(i) for i in ids]
+    assert [r.geometry["type"] for r in stored] == ["Point", "LineString", "Polygon"]
+    assert [r.sentiment for r in stored] == [2, -1, None]
+    assert all(r.channel == "online" and r.buurt for r in stored)
+    shown = {f["properties"]["id"] for f in app.reactions_layer.data["features"]}
+    assert set(ids) <= shown
+    assert len(app.list.cards.children) == 3
 
 
 def test_a_retried_submit_with_the_same_id_stores_one(app, inside):
-    draw(app, inside)
-    app.theme.value = "energie"
-    app.text.value = "Zonnepanelen op daken eerst."
-    form_id = app.form_id
-    app.submit.click()
-    count = app.store.count()
-    app.form_id, app.point, app.text.value = form_id, inside, "Zonnepanelen op daken eerst."
-    app.submit.click()  # the same form submitted again (a double tap that raced the reset)
-    assert app.store.count() == count
+    form_id = send(app, inside)
+    count = app.ctx.store.count()
+    app.form.form_id, app.form.geometry = form_id, inside
+    app.form.theme.value, app.form.text.value = "wonen", "Meer bomen in de straat."
+    app.form.submit.click()  # the same form again (a double tap that raced the reset)
+    assert app.ctx.store.count() == count
 
 
 @pytest.mark.parametrize(
@@ -78,66 +101,180 @@ def test_a_retried_submit_with_the_same_id_stores_one(app, inside):
     ],
 )
 def test_tampered_geometry_is_refused(app, geometry, message):
-    count = app.store.count()
     draw(app, geometry)
     assert message in status(app)
-    assert app.point is None
-    app.theme.value = "wonen"
-    app.text.value = "tekst"
-    app.submit.click()
-    assert app.store.count() == count
+    app.form.theme.value, app.form.text.value = "wonen", "tekst"
+    app.form.submit.click()
+    assert app.ctx.store.count() == 0
 
 
-def test_huge_text_is_refused_and_nothing_stored(app, inside):
-    count = app.store.count()
+def test_tampered_values_are_refused(app, inside):
     draw(app, inside)
-    app.theme.value = "wonen"
-    app.text.value = "x" * 10_000_000
-    app.submit.click()
+    app.form.theme.value = "wonen"
+    app.form.text.value = "x" * 10_000_000
+    app.form.submit.click()
     assert "te lang" in status(app)
-    assert app.store.count() == count
+    for widget in (app.form.sentiment, app.scenario, app.form.theme):
+        with pytest.raises(TraitError):  # what a client sending an index out of range gets
+            widget.set_state({"index": 99})
+    app.form.text.value = ""
+    app.form.submit.click()
+    assert app.ctx.store.count() == 0
+
+
+def test_agree_and_report_count_once_and_three_reports_hide(project_copy, inside):
+    author = ResidentApp(project_copy)
+    rid = send(author, inside, text="Een reactie om op te reageren")
+    visitors = [ResidentApp(project_copy) for _ in range(3)]
+    for visitor in visitors:
+        visitor.refresh()
+        visitor.list._agree(rid)
+        visitor.list._agree(rid)
+    assert author.ctx.store.get(rid).agrees == 3
+    assert "al mee eens" in visitors[0].list.status.value
+    visitors[0].list._report(rid, "Scheldwoorden")
+    visitors[0].list._report(rid, "nog eens")
+    assert author.ctx.store.get(rid).reports == 1
+    visitors[1].list._report(rid, "kwetsend")
+    assert author.ctx.store.get(rid).status == "visible"
+    visitors[2].list._report(rid, "spam")
+    assert author.ctx.store.get(rid).status == "pending"
+    visitors[2].refresh()
+    assert rid not in {f["properties"]["id"] for f in visitors[2].reactions_layer.data["features"]}
+    assert [r for r, _ in author.ctx.store.reports_for(rid)] == [
+        "Scheldwoorden",
+        "kwetsend",
+        "spam",
+    ]
+    for a in (author, *visitors):
+        a.ctx.store.close()
+
+
+def test_report_needs_a_reason(app, inside):
+    rid = send(app, inside)
+    app.ctx.participant = "someone-else"
+    app.refresh()
+    app.list._ask(rid)
+    card = next(c for c in app.list.cards.children if len(c.children) == 3)
+    reason, send_button = card.children[2].children
+    reason.value = "   "
+    send_button.click()
+    assert "waarom" in app.list.status.value.lower()
+    assert app.ctx.store.get(rid).reports == 0
+
+
+def test_change_and_withdraw_ones_own_reaction(app, inside):
+    rid = send(app, inside, text="Eerste versie")
+    app._on_edit(app.ctx.store.get(rid))
+    assert app.form.text.value == "Eerste versie"
+    app.form.text.value = "Tweede versie"
+    app.form.submit.click()
+    assert app.ctx.store.get(rid).text == "Tweede versie"
+    assert app.ctx.store.count() == 1
+    app.list._withdraw(rid)
+    assert app.ctx.store.get(rid).status == "withdrawn"
+    other = ResidentApp(app.ctx.project.root)
+    with pytest.raises(Exception, match="not your reaction"):
+        other.form.start_edit(app.ctx.store.get(rid))
+    assert not other.ctx.store.withdraw(rid, other.ctx.participant)
+
+
+def test_rate_limit(project_copy, inside):
+    config = read_config(project_copy)
+    write_config(replace(config, rate_limit=3), project_copy)
+    app = ResidentApp(project_copy)
+    for i in range(4):
+        send(app, inside, text=f"reactie {i}")
+    assert app.ctx.store.count() == 3
+    assert "Wacht een minuut" in status(app)
+
+
+def test_place_by_buurt_without_a_mouse(app):
+    code, _name = next(iter(app.ctx.buurten.items()))
+    app.form.buurt.value = code
+    assert "staat op de kaart" in status(app)
+    app.form.theme.value, app.form.text.value = "mobiliteit", "Drempels graag"
+    app.form.submit.click()
+    stored = app.ctx.store.all()[-1]
+    assert stored.buurt == code
+
+
+def test_language_switch(app):
+    app._on_language({"new": "en"})
+    assert "Have your say" in app.widget.children[1].value
+    assert app.form.submit.description == "Send"
+    app._on_language({"new": "nl"})
+    assert app.form.submit.description == "Verstuur"
+
+
+def test_every_user_text_is_shown_as_text(app, inside):
+    for payload in PAYLOADS:
+        send(app, inside, text=payload)
+    app.list.page = 0
+    for page in range(len(PAYLOADS) // 10 + 1):
+        app.list.page = page
+        app.list.render()
+        assert_no_raw_html(app.widget)
+    app.list.open(app.ctx.store.all()[0].id)
+    assert_no_raw_html(app.widget)
 
 
 def test_an_unexpected_error_shows_a_friendly_line(app, inside, monkeypatch):
     def broken(_reaction):
         raise RuntimeError("/srv/secret/path exploded")
 
-    monkeypatch.setattr(app.store, "add", broken)
-    draw(app, inside)
-    app.theme.value = "wonen"
-    app.text.value = "tekst"
-    app.submit.click()
+    monkeypatch.setattr(app.ctx.store, "add", broken)
+    send(app, inside)
     assert "Er ging iets mis" in status(app)
-    assert "secret" not in status(app) and "Traceback" not in status(app)
+    assert "secret" not in status(app)
+
+
+def test_table_resets_after_a_submission_and_when_idle(project_copy, inside):
+    kiosk = ResidentApp(project_copy, kiosk=True)
+    first = kiosk.ctx.participant
+    rid = send(kiosk, inside, text="Aan de tafel")
+    assert kiosk.ctx.store.get(rid).channel == "tafel"
+    assert kiosk.ctx.participant != first
+    assert kiosk.form.text.value == "" and kiosk.form.geometry is None
+    assert "Bedankt" in status(kiosk)
+    kiosk.form.text.value = "half getypt"
+    kiosk.last_activity -= 61
+    kiosk._tick()
+    assert kiosk.form.text.value == ""
+    assert "omg-tafel" in kiosk.widget._dom_classes
 
 
 def test_scenario_picker_shows_the_interventions(app):
-    slug = app.manifest["scenarios"][0]["slug"]
+    slug = app.ctx.manifest["scenarios"][0]["slug"]
     app.scenario.value = slug
     assert app.scenario_layer.data["features"]
-    assert app.manifest["scenarios"][0]["name"] in app.scenario_text.value
     app.scenario.value = ""
     assert app.scenario_layer.data["features"] == []
 
 
 def test_buildings_load_only_when_zoomed_in(app):
-    info = app.manifest["buildings"]
-    assert info["count"] > 15_000
-    density = app.layers["gebouwen"].data["features"]
-    assert len(density) < 5_000  # the municipal view draws cells, not 20,000 footprints
-    app.fitted = True
+    pmap = app.pmap
+    info = pmap.manifest["buildings"]
+    assert len(pmap.layers["gebouwen"].data["features"]) < 5_000
+    pmap.fitted = True
     x, y = info["tiles"][len(info["tiles"]) // 2]
     lon = x / 2**14 * 360 - 180 + 0.01
     lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * (y + 0.5) / 2**14))))
-    app.map.set_trait("bounds", ((lat - 0.004, lon - 0.008), (lat + 0.004, lon + 0.008)))
-    app.map.zoom = 16
-    assert app.buildings_detail.visible and not app.layers["gebouwen"].visible
-    assert 0 < len(app.buildings_detail.data["features"]) < 10_000
-    app.map.zoom = 12
-    assert not app.buildings_detail.visible and app.layers["gebouwen"].visible
+    pmap.map.set_trait("bounds", ((lat - 0.004, lon - 0.008), (lat + 0.004, lon + 0.008)))
+    pmap.map.zoom = 16
+    detail = pmap.layers["gebouwen-detail"]
+    assert detail.visible and not pmap.layers["gebouwen"].visible
+    assert 0 < len(detail.data["features"]) < 10_000
+    pmap.map.zoom = 12
+    assert not detail.visible
 
 
 def test_fit_zoom():
     view = ((52.30, 6.00), (52.50, 6.50))  # what a map at zoom 11 shows
     assert fit_zoom(view, 11, [6.10, 52.35, 6.40, 52.45]) == 11
     assert fit_zoom(view, 11, [6.20, 52.38, 6.25, 52.40]) == 14
+
+
+def test_widgets_are_keyboard_operable(app):
+    assert isinstance(app.form.submit, w.Button)
+    assert isinstance(app.list.theme, w.Dropdown)

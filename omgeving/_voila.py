@@ -1,0 +1,59 @@
+"""Voila with explicit routes: each app at its own path, nothing else.
+
+Voila serves either one notebook at every path or a directory with a file tree. We want a
+few named apps (``/`` the resident app, ``/scherm`` the wall, ``/tafel`` the table) and no
+tree, no contents API and no other notebook: a path that is not an app is a 404. The staff
+server uses the same class with only ``/`` (the moderation app) and a login token.
+
+Run as ``python -m omgeving._voila ROOT --Voila.config_file_paths=DIR``; the routes come from
+``OmgevingVoila.routes`` in that folder's ``voila.json``.
+"""
+
+from __future__ import annotations
+
+from jupyter_server.utils import url_path_join
+from traitlets import Dict
+from voila.app import Voila
+from voila.handler import VoilaHandler
+from voila.tornado.contentshandler import VoilaContentsHandler
+from voila.tornado.handler import TornadoVoilaHandler
+from voila.tornado.treehandler import TornadoVoilaTreeHandler
+
+__all__ = ["OmgevingVoila", "main"]
+
+_DROPPED = (TornadoVoilaTreeHandler, VoilaContentsHandler, VoilaHandler)
+
+
+class OmgevingVoila(Voila):
+    """Voila serving a fixed set of notebooks at fixed paths."""
+
+    routes = Dict(
+        {}, config=True, help="URL path (e.g. '/scherm') -> notebook file in the root folder"
+    )
+
+    def init_handlers(self) -> list:
+        handlers = [
+            h
+            for h in super().init_handlers()
+            if not (len(h) > 1 and isinstance(h[1], type) and issubclass(h[1], _DROPPED))
+        ]
+        settings = {
+            "template_paths": self.template_paths,
+            "config": self.config,
+            "voila_configuration": self.voila_configuration,
+        }
+        for path, notebook in self.routes.items():
+            handlers.append(
+                (
+                    url_path_join(self.server_url, path),
+                    TornadoVoilaHandler,
+                    {**settings, "notebook_path": notebook},
+                )
+            )
+        return handlers
+
+
+main = OmgevingVoila.launch_instance
+
+if __name__ == "__main__":
+    main()

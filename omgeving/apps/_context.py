@@ -1,0 +1,55 @@
+"""What every component of an app shares: the project, its store, the visit, the language."""
+
+from __future__ import annotations
+
+import html
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from omgeving.i18n import t
+from omgeving.project import Project
+from omgeving.reactions import Area
+from omgeving.store import SQLiteStore
+
+__all__ = ["REACTION_OPACITY", "Context"]
+
+#: Stroke opacity that marks reaction shapes on a map (lines and areas carry no CSS class in
+#: Leaflet's GeoJSON layer; tests find them by this value).
+REACTION_OPACITY = 0.95
+
+
+@dataclass
+class Context:
+    """The state one visit's components share."""
+
+    project: Project
+    manifest: dict[str, Any]
+    area: Area
+    store: SQLiteStore
+    lang: str = "nl"
+    channel: str = "online"
+    participant: str = field(default_factory=lambda: secrets.token_hex(16))
+
+    def text(self, key: str, **values: object) -> str:
+        """Return a catalogue text (plain, for widget descriptions and options)."""
+        return t(key, self.lang, **values)
+
+    def say(self, key: str, **values: object) -> str:
+        """Return a catalogue text escaped for an HTML widget (values escaped too)."""
+        return html.escape(t(key, self.lang, **values))
+
+    @property
+    def themes(self) -> tuple[str, ...]:
+        return self.project.config.themes
+
+    @property
+    def scenarios(self) -> dict[str, str]:
+        return {s["slug"]: s["name"] for s in self.manifest["scenarios"]}
+
+    @property
+    def buurten(self) -> dict[str, str]:
+        return {code: name for code, name, _ in self.area.buurten if code}
+
+    def sentiment_label(self, value: int | None) -> str:
+        return self.text(f"sentiment.{value}") if value is not None else ""

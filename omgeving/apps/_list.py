@@ -1,0 +1,221 @@
+"""The list of reactions, equal to the map: filter, open one, agree, report, change, withdraw.
+
+Plain widgets only (buttons, dropdowns, headings), so it works with a keyboard and a screen
+reader; every user text is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as w
+
+from omgeving._errors import ValidationError
+from omgeving.apps._context import Context
+from omgeving.apps._safe import friendly
+from omgeving.reactions import Reaction
+
+__all__ = ["ReactionList"]
+
+PAGE = 10
+
+
+class ReactionList:
+    """Visible reactions as a filtered, paged list of cards."""
+
+    def __init__(
+        self, ctx: Context, *, on_edit: Callable[[Reaction], None], on_change: Callable[[], None]
+    ) -> None:
+        self.ctx = ctx
+        self.on_edit = on_edit
+        self.on_change = on_change
+        self.reactions: dict[str, Reaction] = {}
+        self.page = 0
+        self.opened: str | None = None
+        self.reporting: str | None = None
+        self.status = w.HTML().add_class("omg-list-status")
+        self.cards = w.VBox().add_class("omg-list")
+        self.widget = w.VBox(layout=w.Layout(padding="0 8px"))
+        self.build()
+
+    def build(self) -> None:
+        """(Re)create the filters in the context's language."""
+        ctx = self.ctx
+        every = ctx.text("list.all")
+
+        def dropdown(label: str, options: list[tuple[str, str]], css: str) -> w.Dropdown:
+            box = w.Dropdown(
+                options=[(every, ""), *options],
+                value="",
+                description=ctx.text(label),
+                style={"description_width": "initial"},
+            )
+            box.add_class(css)
+            box.observe(friendly(self.show_error)(self._on_filter), names="value")
+            return box
+
+        self.theme = dropdown("react.theme", [(t, t) for t in ctx.themes], "omg-filter-theme")
+        self.scenario = dropdown(
+            "scenario.label", [(n, s) for s, n in ctx.scenarios.items()], "omg-filter-scenario"
+        )
+        self.buurt = dropdown(
+            "list.buurt", sorted((n, c) for c, n in ctx.buurten.items()), "omg-filter-buurt"
+        )
+        self.more = w.Button(description=ctx.text("list.next"), layout=w.Layout(width="auto"))
+        self.more.on_click(friendly(self.show_error)(self._on_next))
+        self.back = w.Button(description=ctx.text("list.previous"), layout=w.Layout(width="auto"))
+        self.back.on_click(friendly(self.show_error)(self._on_previous))
+        self.widget.children = [
+            w.HTML(f"<h3 id='omg-list-title'>{ctx.say('list.title')}</h3>"),
+            self.theme,
+            self.scenario,
+            self.buurt,
+            self.status,
+            self.cards,
+            w.HBox([self.back, self.more]),
+        ]
+        self.render()
+
+    def show_error(self, key: str) -> None:
+        self.status.value = f"<span class='omg-err' role='alert'>{self.ctx.say(key)}</span>"
+
+    def show_ok(self, key: str) -> None:
+        self.status.value = f"<span class='omg-ok' role='status'>{self.ctx.say(key)}</span>"
+
+    def update(self, reactions: dict[str, Reaction]) -> None:
+        """Show ``reactions`` (id → reaction, visible ones and the participant's own)."""
+        self.reactions = reactions
+        self.render()
+
+    def selected(self) -> list[Reaction]:
+        """Return the reactions that pass the filters, newest first."""
+        theme, scenario, buurt = self.theme.value, self.scenario.value, self.buurt.value
+        chosen = [
+            r
+            for r in self.reactions.values()
+            if (not theme or r.theme == theme)
+            and (not scenario or r.scenario == scenario)
+            and (not buurt or r.buurt == buurt)
+        ]
+        chosen.sort(key=lambda r: r.seq, reverse=True)
+        if self.opened in self.reactions:
+            opened = self.reactions[self.opened]
+            chosen = [opened] + [r for r in chosen if r.id != opened.id]
+        return chosen
+
+    def render(self) -> None:
+        chosen = self.selected()
+        last = max((len(chosen) - 1) // PAGE, 0)
+        self.page = min(self.page, last)
+        shown = chosen[self.page * PAGE : (self.page + 1) * PAGE]
+        self.cards.children = [self._card(r) for r in shown] or [
+            w.HTML(f"<p>{self.ctx.say('list.empty')}</p>")
+        ]
+        self.more.disabled = self.page >= last
+        self.back.disabled = self.page == 0
+        self.status.value = (
+            f"<span role='status'>{self.ctx.say('list.count', n=len(chosen))}</span>"
+        )
+
+    def open(self, reaction_id: str) -> None:
+        """Put the reaction clicked on the map at the top of the list, opened."""
+        if reaction_id in self.reactions:
+            self.opened = reaction_id
+            self.page = 0
+            self.render()
+
+    def _card(self, r: Reaction) -> w.Widget:
+        ctx = self.ctx
+        mine = r.participant == ctx.participant
+        facts = [
+            html.escape(r.theme),
+            html.escape(ctx.sentiment_label(r.sentiment)),
+            html.escape(ctx.buurten.get(r.buurt or "", "")),
+            html.escape(ctx.scenarios.get(r.scenario or "", "")),
+        ]
+        head = " · ".join(f for f in facts if f)
+        note = f"<em>{ctx.say('list.pending')}</em><br>" if r.status == "pending" else ""
+        opened = " omg-card-open" if r.id == self.opened else ""
+        body = w.HTML(
+            f"<div class='omg-card{opened}' role='article'><h4>{head}</h4>{note}"
+            f"<p class='omg-card-text'>{html.escape(r.text)}</p></div>"
+        )
+        agree = w.Button(
+            description=ctx.text("list.agree", n=r.agrees), layout=w.Layout(width="auto")
+        ).add_class("omg-agree")
+        agree.on_click(friendly(self.show_error)(lambda _b, rid=r.id: self._agree(rid)))
+        buttons = [agree]
+        if mine:
+            edit = w.Button(description=ctx.text("list.edit"), layout=w.Layout(width="auto"))
+            edit.add_class("omg-edit")
+            edit.on_click(friendly(self.show_error)(lambda _b, rr=r: self.on_edit(rr)))
+            withdraw = w.Button(
+                description=ctx.text("list.withdraw"), layout=w.Layout(width="auto")
+            ).add_class("omg-withdraw")
+            withdraw.on_click(friendly(self.show_error)(lambda _b, rid=r.id: self._withdraw(rid)))
+            buttons += [edit, withdraw]
+        else:
+            report = w.Button(
+                description=ctx.text("list.report"), layout=w.Layout(width="auto")
+            ).add_class("omg-report")
+            report.on_click(friendly(self.show_error)(lambda _b, rid=r.id: self._ask(rid)))
+            buttons.append(report)
+        parts: list[w.Widget] = [body, w.HBox(buttons)]
+        if self.reporting == r.id:
+            parts.append(self._report_panel(r.id))
+        return w.VBox(
+            parts, layout=w.Layout(border="1px solid #bbb", margin="4px 0", padding="4px")
+        )
+
+    def _report_panel(self, reaction_id: str) -> w.Widget:
+        reason = w.Textarea(
+            placeholder=self.ctx.text("list.report_reason"), rows=2, layout=w.Layout(width="100%")
+        ).add_class("omg-report-reason")
+        send = w.Button(
+            description=self.ctx.text("list.report_send"), button_style="warning"
+        ).add_class("omg-report-send")
+        send.on_click(friendly(self.show_error)(lambda _b: self._report(reaction_id, reason.value)))
+        return w.VBox([reason, send])
+
+    def _agree(self, reaction_id: str) -> None:
+        done = self.ctx.store.agree(reaction_id, self.ctx.participant)
+        self.on_change()
+        self.show_ok("list.agreed" if done else "list.agreed_before")
+
+    def _ask(self, reaction_id: str) -> None:
+        self.reporting = reaction_id
+        self.render()
+
+    def _report(self, reaction_id: str, reason: str) -> None:
+        if not reason.strip():
+            raise ValidationError("a report needs a reason", key="list.report_needs_reason")
+        done = self.ctx.store.report(
+            reaction_id,
+            self.ctx.participant,
+            reason[:500],
+            threshold=self.ctx.project.config.report_threshold,
+        )
+        self.reporting = None
+        self.on_change()
+        self.show_ok("list.reported" if done else "list.reported_before")
+
+    def _withdraw(self, reaction_id: str) -> None:
+        if not self.ctx.store.withdraw(reaction_id, self.ctx.participant):
+            raise ValidationError("cannot withdraw", key="form.cannot_change")
+        self.on_change()
+        self.show_ok("list.withdrawn")
+
+    def _on_filter(self, _change: dict[str, Any]) -> None:
+        self.page = 0
+        self.opened = None
+        self.render()
+
+    def _on_next(self, _button: Any) -> None:
+        self.page += 1
+        self.render()
+
+    def _on_previous(self, _button: Any) -> None:
+        self.page = max(self.page - 1, 0)
+        self.render()

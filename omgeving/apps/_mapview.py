@@ -1,0 +1,207 @@
+"""The project map shared by the apps: background, context layers, buildings, legend.
+
+Reads only the baked web layers (:mod:`omgeving.web`) with :mod:`json`; building footprints
+are loaded per tile once the map is zoomed in.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+from ipyleaflet import GeoJSON, Map, ScaleControl, TileLayer, basemaps
+
+from omgeving.web import tiles_for_bounds
+
+__all__ = ["ProjectMap", "empty", "fit_zoom", "theme_colour"]
+
+MAX_DETAIL_TILES = 6
+#: Colours of the themes, by their position in the project's list (colour-blind friendly).
+THEME_COLOURS = (
+    "#c51b7d",
+    "#1b7837",
+    "#2166ac",
+    "#e08214",
+    "#762a83",
+    "#b2182b",
+    "#35978f",
+    "#8c510a",
+    "#4d4d4d",
+    "#d6604d",
+    "#5aae61",
+    "#4393c3",
+)
+
+
+def empty() -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": []}
+
+
+def theme_colour(themes: tuple[str, ...], theme: str) -> str:
+    """Return the colour of ``theme`` (grey for an unknown one)."""
+    return THEME_COLOURS[themes.index(theme) % len(THEME_COLOURS)] if theme in themes else "#777"
+
+
+class ProjectMap:
+    """An ipyleaflet map of a project with its context layers and a fit to the area."""
+
+    def __init__(self, web_dir: Path, manifest: dict[str, Any], *, height: str = "60vh") -> None:
+        self.web_dir = web_dir
+        self.manifest = manifest
+        minx, miny, maxx, maxy = manifest["bounds"]
+        brt = basemaps.nlmaps.standaard
+        background = TileLayer(
+            url=brt.build_url(),
+            attribution=brt.attribution,
+            name="BRT achtergrondkaart",
+            max_zoom=19,
+            min_zoom=6,
+            base=True,
+        )
+        self.map = Map(
+            center=((miny + maxy) / 2, (minx + maxx) / 2),
+            zoom=11,
+            basemap=background,
+            scroll_wheel_zoom=True,
+            max_zoom=19,
+            min_zoom=8,
+            layout=w.Layout(height=height, min_height="340px", width="100%"),
+        )
+        self.map.add(ScaleControl(position="bottomleft", imperial=False))
+        self.layers = self._context_layers()
+        for layer in self.layers.values():
+            self.map.add(layer)
+        self.detail_tiles: tuple[tuple[int, int], ...] = ()
+        self.fitted = False
+        self.on_first_view: list[Any] = []
+        self.map.observe(self._on_view, names=["zoom", "bounds"])
+
+    def _context_layers(self) -> dict[str, GeoJSON]:
+        layers = {}
+        for spec in self.manifest["layers"]:
+            data = json.loads((self.web_dir / spec["file"]).read_text(encoding="utf-8"))
+            for feature in data["features"]:
+                feature["properties"]["style"] = _feature_style(
+                    spec, feature, self.manifest["buildings"]
+                )
+            layers[spec["name"]] = GeoJSON(
+                data=data, name=spec["name"], style=spec["style"], visible=spec["visible"]
+            )
+        if "gebouwen" in layers:
+            layers["gebouwen-detail"] = GeoJSON(
+                data=empty(),
+                name="gebouwen-detail",
+                visible=False,
+                style={"color": "#7f2704", "weight": 1, "fillColor": "#d94801", "fillOpacity": 0.6},
+            )
+        return layers
+
+    def fit(self) -> None:
+        """Zoom to the project area (needs the map's size, known after the first view)."""
+        if self.map.bounds:
+            self.map.zoom = fit_zoom(self.map.bounds, self.map.zoom, self.manifest["bounds"])
+            minx, miny, maxx, maxy = self.manifest["bounds"]
+            self.map.center = ((miny + maxy) / 2, (minx + maxx) / 2)
+
+    def legend(self, lang: str, title: str) -> w.Widget:
+        """Return layer toggles with a legend, labelled in ``lang``."""
+        rows: list[w.Widget] = [w.HTML(f"<h3>{html.escape(title)}</h3>")]
+        key = "label_nl" if lang == "nl" else "label_en"
+        for spec in self.manifest["layers"]:
+            layer = self.layers[spec["name"]]
+            box = w.Checkbox(value=layer.visible, description=spec[key], indent=False)
+            box.add_class(f"omg-toggle-{spec['name']}")
+            box.observe(
+                lambda change, layer=layer: setattr(layer, "visible", change["new"]), names="value"
+            )
+            rows.append(w.HBox([w.HTML(_swatch(spec)), box]))
+            for value, colour in spec.get("colors", {}).items():
+                rows.append(
+                    w.HTML(
+                        f"<span style='margin-left:28px'><span class='omg-swatch' "
+                        f"style='background:{html.escape(colour)}'></span>"
+                        f"{html.escape(value)}</span>"
+                    )
+                )
+        return w.VBox(rows, layout=w.Layout(padding="0 8px"))
+
+    def _on_view(self, _change: dict[str, Any]) -> None:
+        if not self.fitted and self.map.bounds:
+            # the first view event: a browser has drawn the map (a pre-started kernel ran
+            # the notebook long before anyone looked)
+            self.fitted = True
+            self.fit()
+            for callback in self.on_first_view:
+                callback()
+            return
+        self._update_buildings()
+
+    def _update_buildings(self) -> None:
+        info = self.manifest["buildings"]
+        if not info or "gebouwen" not in self.layers:
+            return
+        bounds = self.map.bounds
+        zoomed = self.map.zoom >= info["min_zoom"] and bool(bounds)
+        wanted: tuple[tuple[int, int], ...] = ()
+        if zoomed:
+            (south, west), (north, east) = bounds
+            wanted = tuple(
+                tiles_for_bounds(south, west, north, east, info["zoom"], info["tiles"])[
+                    :MAX_DETAIL_TILES
+                ]
+            )
+        detail = self.layers["gebouwen-detail"]
+        if wanted != self.detail_tiles:
+            self.detail_tiles = wanted
+            features = []
+            for x, y in wanted:
+                path = self.web_dir / info["dir"] / f"{x}_{y}.geojson"
+                features += json.loads(path.read_text(encoding="utf-8"))["features"]
+            detail.data = {"type": "FeatureCollection", "features": features}
+        detail.visible = zoomed
+        self.layers["gebouwen"].visible = not zoomed
+
+
+def fit_zoom(view: Any, zoom: float, area: list[float]) -> int:
+    """Return the largest zoom at which ``area`` (lon/lat box) fits the current ``view``.
+
+    ``view`` is the map's ``bounds`` ((south, west), (north, east)) at ``zoom``: it tells the
+    size of the map in pixels, which the kernel cannot know before the page has drawn it.
+    """
+    (south, west), (north, east) = view
+    minx, miny, maxx, maxy = area
+
+    def merc(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    scale = 2**zoom
+    width_px = (east - west) / 360 * 256 * scale
+    height_px = (merc(north) - merc(south)) / (2 * math.pi) * 256 * scale
+    fit_x = math.log2(width_px * 360 / (256 * max(maxx - minx, 1e-9)))
+    fit_y = math.log2(height_px * 2 * math.pi / (256 * max(merc(maxy) - merc(miny), 1e-9)))
+    return int(max(8, min(16, math.floor(min(fit_x, fit_y)))))
+
+
+def _feature_style(
+    spec: dict[str, Any], feature: dict[str, Any], buildings: dict[str, Any]
+) -> dict[str, Any]:
+    props = feature["properties"]
+    if spec.get("color_by"):
+        colour = spec["colors"].get(props.get(spec["color_by"]), "#cccccc")
+        return {"fillColor": colour, "color": colour}
+    if spec["name"] == "gebouwen" and buildings:
+        share = math.sqrt(props.get("aantal", 0) / max(buildings["max_density"], 1))
+        return {"fillOpacity": round(0.05 + 0.75 * share, 2)}
+    return {}
+
+
+def _swatch(spec: dict[str, Any]) -> str:
+    style = spec["style"]
+    colour = style.get("fillColor") or style.get("color", "#444444")
+    if spec.get("colors"):
+        colour = "#ffffff"
+    return f"<span class='omg-swatch' style='background:{html.escape(colour)}'></span>"
