@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakelocatie import fake_locatie  # noqa: F401  (a local PDOK Locatieserver)
 from tests.fakepdok import fake_pdok  # noqa: F401  (the fixture of a local PDOK)
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -278,3 +278,20 @@ def test_fit_zoom():
 def test_widgets_are_keyboard_operable(app):
     assert isinstance(app.form.submit, w.Button)
     assert isinstance(app.list.theme, w.Dropdown)
+
+
+def test_address_search_places_a_point_or_says_why_not(app, fake_locatie):
+    app.form.query.value = "Kerkstraat 9"
+    app.form.search.click()
+    assert "Kies het goede adres" in status(app)
+    label = app.form.results.options[1][1]
+    app.form.results.value = label
+    assert "buiten de gemeente" in status(app)  # the fake's 9999 address lies far away
+    assert app.form.geometry is None
+
+
+def test_address_search_offline_points_to_the_buurt_list(app, monkeypatch):
+    monkeypatch.setenv("OMGEVING_PDOK_ROOT", "http://127.0.0.1:9")
+    app.form.query.value = "8102 EA"
+    app.form.search.click()
+    assert "Kies een buurt" in status(app)
