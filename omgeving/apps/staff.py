@@ -1,0 +1,507 @@
+"""The staff app (*beheer*): moderate reactions, read the audit log, type in paper forms.
+
+A thin composition of widgets over :mod:`omgeving.store`. It is served only by the
+token-protected staff server, never by the public one. Every action needs the moderator's
+name, which the audit log keeps as the actor. User text (reactions, report reasons, names)
+is shown only in ``Label`` and disabled ``Textarea`` widgets, which the browser shows as
+text; ``HTML`` widgets hold escaped catalogue text only.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import ipywidgets as w
+from ipyleaflet import GeoJSON, GeomanDrawControl, Map, TileLayer, basemaps
+from shapely.geometry import shape
+
+from omgeving._errors import ValidationError
+from omgeving.apps._safe import friendly
+from omgeving.apps.resident import _log_to_server
+from omgeving.i18n import catalogue, t
+from omgeving.project import open_project
+from omgeving.reactions import Area, Reaction, check_geometry, new_reaction_id, validate_reaction
+from omgeving.store import MAX_REASON, open_store
+
+__all__ = ["PAGE_SIZE", "StaffApp", "staff"]
+
+PAGE_SIZE = 20
+MAX_NAME = 60
+TIMEZONE = "Europe/Amsterdam"
+FILTERS = ("all", "visible", "pending", "hidden", "withdrawn")
+#: Which moderation buttons a row gets, by the reaction's status.
+ROW_ACTIONS = {
+    "pending": ("approve", "hide"),
+    "visible": ("hide",),
+    "hidden": ("restore",),
+    "withdrawn": (),
+}
+_SENTIMENT_KEYS = {None: "none", -2: "n2", -1: "n1", 0: "0", 1: "p1", 2: "p2"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_RESERVED_NAMES = ("systeem", "system")
+_CSS = """<style>
+.omg-staff { font-size: 16px; max-width: 1200px; }
+.omg-staff .widget-button { min-height: 40px; font-size: 16px; }
+.omg-staff select, .omg-staff textarea, .omg-staff input { font-size: 16px; }
+.omg-staff-row { border: 1px solid #bbb; border-radius: 4px; padding: 6px; margin: 4px 0; }
+.omg-staff .omg-staff-multiline { white-space: pre-line; height: auto; line-height: 1.4;
+  overflow: visible; }
+.omg-staff .omg-staff-text textarea:disabled { color: #1a1a1a; background: #f6f6f6;
+  opacity: 1; }
+.omg-staff-status { font-weight: bold; min-height: 1.5em; }
+.omg-ok { color: #1a7f37; } .omg-err { color: #b00020; }
+</style>"""
+
+
+def staff(project_dir: str | os.PathLike[str] | None = None, *, lang: str = "nl") -> w.Widget:
+    """Return the staff app widget for a project (``OMGEVING_PROJECT`` when not given)."""
+    _log_to_server()
+    return StaffApp(project_dir, lang=lang).widget
+
+
+@dataclass
+class _Row:
+    """The widgets of one reaction in a list: its box, reason field and action buttons."""
+
+    box: w.Widget
+    reason: w.Textarea | None = None
+    buttons: dict[str, w.Button] = field(default_factory=dict)
+
+
+class StaffApp:
+    """State and widgets of one moderator's session."""
+
+    def __init__(
+        self, project_dir: str | os.PathLike[str] | None = None, *, lang: str = "nl"
+    ) -> None:
+        project_dir = project_dir or os.environ.get("OMGEVING_PROJECT", ".")
+        self.project = open_project(project_dir)
+        self.lang = lang
+        self.area = Area.from_web(self.project.web_dir)
+        self.buurt_names = {code: name for code, name, _ in self.area.buurten}
+        self.store = open_store(self.project.store_url())
+        self.form_id = new_reaction_id()
+        self.point: dict[str, Any] | None = None
+        self.pages = {"queue": 0, "all": 0, "audit": 0}
+        self.queue_rows: dict[str, _Row] = {}
+        self.all_rows: dict[str, _Row] = {}
+        self._guard = friendly(self._show_error)
+        self._moderate = self._guard(self._on_moderate)
+        self._turn_page = self._guard(self._on_page)
+        self.status = w.HTML(layout=w.Layout(min_height="1.5em")).add_class("omg-staff-status")
+        self.widget = self._compose()
+        self.refresh()
+
+    # -- building blocks ------------------------------------------------------------------
+
+    def _t(self, key: str, **values: object) -> str:
+        return t(key, self.lang, **values)
+
+    def _say(self, key: str, **values: object) -> str:
+        return html.escape(self._t(key, **values))
+
+    def _compose(self) -> w.Widget:
+        title = self._say("staff.title", title=self.project.config.title)
+        self.name = w.Text(
+            description=self._t("staff.name"),
+            placeholder=self._t("staff.name_placeholder"),
+            style={"description_width": "initial"},
+        ).add_class("omg-staff-name")
+        self.refresh_button = w.Button(
+            description=self._t("staff.refresh"), icon="refresh"
+        ).add_class("omg-staff-refresh")
+        self.refresh_button.on_click(self._guard(self._on_refresh))
+        self.queue_info, self.all_info, self.audit_info = w.Label(), w.Label(), w.Label()
+        self.queue_list = w.VBox().add_class("omg-staff-queue")
+        self.all_list = w.VBox().add_class("omg-staff-all")
+        self.audit_list = w.VBox().add_class("omg-staff-audit")
+        self.filter = w.Dropdown(
+            options=[(self._t(f"staff.filter.{f}"), f) for f in FILTERS],
+            value="all",
+            description=self._t("staff.filter"),
+        ).add_class("omg-staff-filter")
+        self.filter.observe(self._guard(self._on_filter), names="value")
+        self.navs: dict[str, tuple[w.Button, w.Label, w.Button, w.Box]] = {}
+        self.tabs = w.Tab(
+            children=[
+                w.VBox([self.queue_info, self.queue_list, self._nav("queue")]),
+                w.VBox([self.filter, self.all_info, self.all_list, self._nav("all")]),
+                w.VBox([self.audit_info, self.audit_list, self._nav("audit")]),
+                self._paper_form(),
+            ],
+            titles=[self._t(f"staff.section.{k}", n=0) for k in ("queue", "all", "audit", "paper")],
+        ).add_class("omg-staff-tabs")
+        head = w.HTML(f"<h2>{title}</h2><p>{self._say('staff.intro')}</p>")
+        name_hint = w.Label(self._t("staff.name_hint"))
+        top = w.HBox([self.name, self.refresh_button], layout=w.Layout(flex_flow="row wrap"))
+        parts = [w.HTML(_CSS), head, top, name_hint, self.status, self.tabs]
+        return w.VBox(parts).add_class("omg-staff")
+
+    def _nav(self, kind: str) -> w.Box:
+        prev = w.Button(description=self._t("staff.page.prev"), icon="arrow-left")
+        nxt = w.Button(description=self._t("staff.page.next"), icon="arrow-right")
+        prev.add_class("omg-staff-prev").add_class(f"omg-staff-{kind}-prev")
+        nxt.add_class("omg-staff-next").add_class(f"omg-staff-{kind}-next")
+        prev.on_click(partial(self._turn_page, kind, -1))
+        nxt.on_click(partial(self._turn_page, kind, 1))
+        label = w.Label()
+        box = w.HBox([prev, label, nxt])
+        self.navs[kind] = (prev, label, nxt, box)
+        return box
+
+    def _paper_form(self) -> w.Widget:
+        cfg = self.project.config
+        buurten = sorted((name, code) for code, name, _ in self.area.buurten)
+        self.paper_buurt = w.Dropdown(
+            options=[(self._t("staff.paper.buurt_none"), ""), *buurten],
+            value="",
+            description=self._t("staff.paper.buurt"),
+            style={"description_width": "initial"},
+        ).add_class("omg-staff-paper-buurt")
+        self.paper_buurt.observe(self._guard(self._on_paper_buurt), names="value")
+        self.paper_theme = w.Dropdown(
+            options=list(cfg.themes),
+            value=None,
+            description=self._t("staff.paper.theme"),
+            style={"description_width": "initial"},
+        ).add_class("omg-staff-paper-theme")
+        self.paper_sentiment = w.Dropdown(
+            options=[(self._sentiment(s), "" if s is None else s) for s in _SENTIMENT_KEYS],
+            value="",
+            description=self._t("staff.paper.sentiment"),
+            style={"description_width": "initial"},
+        ).add_class("omg-staff-paper-sentiment")
+        self.paper_text = w.Textarea(
+            placeholder=self._t("staff.paper.text_placeholder"),
+            rows=6,
+            layout=w.Layout(width="100%"),
+        ).add_class("omg-staff-paper-text")
+        self.paper_save = w.Button(
+            description=self._t("staff.paper.save"), button_style="primary", icon="save"
+        ).add_class("omg-staff-paper-save")
+        self.paper_save.on_click(self._guard(self._on_paper_save))
+        self.paper_number = w.Label().add_class("omg-staff-paper-number")
+        self.paper_place = w.Label().add_class("omg-staff-paper-place")
+        self.paper_map = self._paper_map()
+        self._show_paper_state()
+        form = w.VBox(
+            [
+                w.HTML(f"<p>{self._say('staff.paper.intro')}</p>"),
+                self.paper_number,
+                self.paper_buurt,
+                self.paper_place,
+                self.paper_theme,
+                self.paper_sentiment,
+                w.Label(self._t("staff.paper.text")),
+                self.paper_text,
+                self.paper_save,
+            ],
+            layout=w.Layout(flex="1 1 320px", padding="0 8px"),
+        )
+        body = [w.Box([self.paper_map], layout=w.Layout(flex="2 1 420px")), form]
+        return w.Box(body, layout=w.Layout(flex_flow="row wrap", width="100%"))
+
+    def _paper_map(self) -> Map:
+        minx, miny, maxx, maxy = self.area.boundary.bounds
+        brt = basemaps.nlmaps.standaard
+        background = TileLayer(
+            url=brt.build_url(), attribution=brt.attribution, max_zoom=19, min_zoom=6, base=True
+        )
+        m = Map(
+            center=((miny + maxy) / 2, (minx + maxx) / 2),
+            zoom=11,
+            basemap=background,
+            scroll_wheel_zoom=True,
+            layout=w.Layout(height="420px"),
+        ).add_class("omg-staff-paper-map")
+        path = self.project.web_dir / "buurten.geojson"
+        if path.exists():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            style = {"color": "#555555", "weight": 1, "fillOpacity": 0.05}
+            m.add(GeoJSON(data=data, name="buurten", style=style))
+        self.draw = GeomanDrawControl(position="topleft")
+        self.draw.marker = {"markerStyle": {}}
+        self.draw.polyline = self.draw.polygon = self.draw.circlemarker = {}
+        self.draw.circle = self.draw.rectangle = self.draw.text = {}
+        self.draw.edit = self.draw.drag = self.draw.cut = self.draw.rotate = False
+        self.draw.on_draw(self._guard(self._on_paper_draw))
+        m.add(self.draw)
+        return m
+
+    def _sentiment(self, value: int | None) -> str:
+        return self._t(f"staff.sentiment.{_SENTIMENT_KEYS.get(value, 'none')}")
+
+    def _describe(self, r: Reaction) -> str:
+        buurt = self.buurt_names.get(r.buurt or "", self._t("staff.buurt.none"))
+        head = self._t(
+            "staff.row.head",
+            theme=r.theme,
+            sentiment=self._sentiment(r.sentiment),
+            channel=self._t(f"staff.channel.{r.channel}"),
+            buurt=buurt,
+            when=_when(r.created),
+        )
+        counts = self._t(
+            "staff.row.counts",
+            agrees=r.agrees,
+            reports=r.reports,
+            status=self._t(f"staff.status.{r.status}"),
+        )
+        return f"{head}\n{counts}"
+
+    def _row(self, r: Reaction, actions: tuple[str, ...]) -> _Row:
+        parts: list[w.Widget] = [
+            w.Label(self._describe(r)).add_class("omg-staff-multiline"),
+            w.Textarea(
+                value=r.text, disabled=True, rows=3, layout=w.Layout(width="100%")
+            ).add_class("omg-staff-text"),
+        ]
+        if r.reports:
+            lines = [self._t("staff.row.reports")] + [
+                self._t("staff.row.report", when=_when(at), reason=why)
+                for why, at in self.store.reports_for(r.id)
+            ]
+            parts.append(
+                w.Label("\n".join(lines))
+                .add_class("omg-staff-multiline")
+                .add_class("omg-staff-reports")
+            )
+        if r.reason:
+            parts.append(w.Label(self._t("staff.row.last_reason", reason=r.reason)))
+        row = _Row(box=w.VBox())
+        if actions:
+            row.reason = w.Textarea(
+                placeholder=self._t("staff.row.reason"), rows=2, layout=w.Layout(width="100%")
+            ).add_class("omg-staff-reason")
+            for action in actions:
+                button = w.Button(description=self._t(f"staff.action.{action}"))
+                button.add_class(f"omg-staff-{action}")
+                button.on_click(partial(self._moderate, r.id, action, row.reason))
+                row.buttons[action] = button
+            parts += [row.reason, w.HBox(list(row.buttons.values()))]
+        row.box.children = parts
+        row.box.add_class("omg-staff-row").add_class(f"omg-staff-row-{r.id}")
+        return row
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Read the store again and redraw the queue, the list of reactions and the log."""
+        self._render_queue()
+        self._render_all()
+        self._render_audit()
+
+    def _page(self, kind: str, items: list) -> list:
+        """Return the items of the current page of list ``kind`` and update its navigation."""
+        pages = max(1, math.ceil(len(items) / PAGE_SIZE))
+        page = self.pages[kind] = max(0, min(self.pages[kind], pages - 1))
+        prev, label, nxt, box = self.navs[kind]
+        label.value = self._t("staff.page", page=page + 1, pages=pages)
+        prev.disabled, nxt.disabled = page == 0, page >= pages - 1
+        box.layout.display = "none" if pages == 1 else ""
+        return items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+
+    def _render_queue(self) -> None:
+        items = self.store.queue()
+        self.queue_rows = {
+            r.id: self._row(r, ROW_ACTIONS["pending"]) for r in self._page("queue", items)
+        }
+        self.queue_info.value = self._t("staff.queue.count", n=len(items))
+        boxes = [row.box for row in self.queue_rows.values()]
+        _replace(self.queue_list, boxes or [w.Label(self._t("staff.queue.empty"))])
+        self.tabs.set_title(0, self._t("staff.section.queue", n=len(items)))
+
+    def _render_all(self) -> None:
+        wanted = self.filter.value
+        items = [r for r in reversed(self.store.all()) if wanted in ("all", r.status)]
+        self.all_rows = {
+            r.id: self._row(r, ROW_ACTIONS.get(r.status, ())) for r in self._page("all", items)
+        }
+        self.all_info.value = self._t("staff.all.count", n=len(items))
+        boxes = [row.box for row in self.all_rows.values()]
+        _replace(self.all_list, boxes or [w.Label(self._t("staff.all.empty"))])
+
+    def _render_audit(self) -> None:
+        entries = list(reversed(self.store.audit_log()))
+        labels = []
+        for e in self._page("audit", entries):
+            action = f"staff.log.{e.action}"
+            text = self._t(
+                "staff.audit.entry",
+                when=_when(e.at),
+                actor=e.actor,
+                action=self._t(action) if action in catalogue(self.lang) else e.action,
+                reaction=(e.reaction_id or "—")[:8],
+                reason=e.reason,
+            )
+            labels.append(
+                w.Label(text).add_class("omg-staff-multiline").add_class("omg-staff-audit-entry")
+            )
+        self.audit_info.value = self._t("staff.audit.count", n=len(entries))
+        _replace(self.audit_list, labels or [w.Label(self._t("staff.audit.empty"))])
+
+    def _show_paper_state(self) -> None:
+        self.paper_number.value = self._t("staff.paper.number", number=self.form_id[:8])
+        code = self.paper_buurt.value
+        if self.point is not None:
+            buurt = self.area.buurt_of(shape(self.point))
+            name = self.buurt_names.get(buurt or "", self._t("staff.buurt.none"))
+            self.paper_place.value = self._t("staff.paper.place_point", buurt=name)
+        elif code:
+            name = self.buurt_names[code]
+            self.paper_place.value = self._t("staff.paper.place_buurt", buurt=name)
+        else:
+            self.paper_place.value = self._t("staff.paper.place_none")
+
+    # -- checks ----------------------------------------------------------------------------
+
+    def actor(self) -> str:
+        """Return the moderator's name, or raise when it is empty, too long or reserved."""
+        name = _CONTROL.sub("", str(self.name.value)).strip()
+        if not name:
+            raise ValidationError("the moderator gave no name", key="staff.error.name")
+        if len(name) > MAX_NAME:
+            raise ValidationError(f"name over {MAX_NAME} characters", key="staff.error.name_long")
+        if name.casefold() in _RESERVED_NAMES:
+            raise ValidationError(f"name {name!r} is reserved", key="staff.error.name_reserved")
+        return name
+
+    # -- callbacks ---------------------------------------------------------------------------
+
+    def _show_error(self, key: str) -> None:
+        known = catalogue(self.lang)
+        key = next((k for k in (f"staff.{key}", key) if k in known), "staff.error.unexpected")
+        self.status.value = f"<span class='omg-err'>{self._say(key)}</span>"
+
+    def _show_ok(self, key: str) -> None:
+        self.status.value = f"<span class='omg-ok'>{self._say(key)}</span>"
+
+    def _on_refresh(self, _button: Any) -> None:
+        self.refresh()
+        self._show_ok("staff.refreshed")
+
+    def _on_filter(self, _change: dict[str, Any]) -> None:
+        self.pages["all"] = 0
+        self._render_all()
+
+    def _on_page(self, kind: str, step: int, _button: Any) -> None:
+        self.pages[kind] += step
+        {"queue": self._render_queue, "all": self._render_all, "audit": self._render_audit}[kind]()
+
+    def _on_moderate(
+        self, reaction_id: str, action: str, reason_box: w.Textarea, _button: Any
+    ) -> None:
+        actor = self.actor()
+        reason = _CONTROL.sub("", str(reason_box.value)).strip()
+        if not reason and action == "approve":
+            reason = self._t("staff.approve.reason")
+        if not reason:
+            raise ValidationError("a moderation reason is required", key="staff.error.reason")
+        if len(reason) > MAX_REASON:
+            raise ValidationError("reason too long", key="staff.error.reason_long")
+        done = self.store.moderate(reaction_id, action, actor=actor, reason=reason)
+        self.refresh()
+        if done:
+            self._show_ok(f"staff.done.{action}")
+        else:  # another moderator (or a resident withdrawing) was first
+            self._show_error("staff.error.stale")
+
+    def _on_paper_buurt(self, change: dict[str, Any]) -> None:
+        if change["new"]:  # a buurt replaces a point placed on the map
+            self.point = None
+            self.draw.clear()
+        self._show_paper_state()
+
+    def _on_paper_draw(self, _control: Any, action: str, geo_json: Any) -> None:
+        if action == "remove":
+            self.point = None
+        if action not in ("create", "edit") or not isinstance(geo_json, list) or not geo_json:
+            self._show_paper_state()
+            return
+        feature = geo_json[-1]
+        geometry = feature.get("geometry") if isinstance(feature, dict) else None
+        if not isinstance(geometry, dict) or geometry.get("type") != "Point":
+            raise ValidationError("only a point can be placed here", key="error.geometry")
+        self.point = None
+        check_geometry(geometry, self.area)  # checked again when the form is saved
+        self.paper_buurt.value = ""
+        self.point = geometry
+        if len(geo_json) > 1:  # keep one point: the last one placed
+            self.draw.data = [feature]
+        self._show_paper_state()
+
+    def _paper_geometry(self) -> dict[str, Any]:
+        if self.point is not None:
+            return self.point
+        code = self.paper_buurt.value
+        polygon = next((g for c, _, g in self.area.buurten if code and c == code), None)
+        if polygon is None:
+            raise ValidationError("no place chosen for the paper form", key="staff.error.place")
+        point = polygon.representative_point()
+        return {"type": "Point", "coordinates": [point.x, point.y]}
+
+    def _on_paper_save(self, _button: Any) -> None:
+        actor = self.actor()
+        reaction = validate_reaction(
+            id=self.form_id,
+            geometry=self._paper_geometry(),
+            theme=self.paper_theme.value,
+            text=self.paper_text.value,
+            sentiment=None
+            if self.paper_sentiment.value in ("", None)
+            else self.paper_sentiment.value,
+            area=self.area,
+            themes=self.project.config.themes,
+            participant=secrets.token_hex(16),  # every paper form is its own participant
+            channel="papier",
+            status="visible",
+        )
+        if self.store.add(reaction):  # a retried save with the same form id stores nothing
+            self.store.log(
+                "papier",
+                actor=actor,
+                reason=self._t("staff.paper.log_reason"),
+                reaction_id=reaction.id,
+            )
+        self.form_id = new_reaction_id()
+        self.point = None
+        self.draw.clear()
+        self.paper_text.value = ""
+        self.paper_theme.value = None
+        self.paper_sentiment.value = self.paper_buurt.value = ""
+        self._show_paper_state()
+        self.refresh()
+        self._show_ok("staff.paper.saved")
+
+
+def _replace(box: w.Box, children: list[w.Widget]) -> None:
+    """Put ``children`` in ``box`` and close the widgets they replace (no leak in the kernel)."""
+    old = box.children
+    box.children = children
+    for child in old:
+        _close(child)
+
+
+def _close(widget: w.Widget) -> None:
+    for child in getattr(widget, "children", ()):
+        _close(child)
+    widget.close()
+
+
+def _when(iso: str) -> str:
+    """Return an ISO time in UTC as local Dutch time, ``dd-mm-jjjj uu:mm``."""
+    try:
+        moment = datetime.fromisoformat(iso).astimezone(ZoneInfo(TIMEZONE))
+    except (ValueError, TypeError, ZoneInfoNotFoundError):
+        return str(iso)
+    return moment.strftime("%d-%m-%Y %H:%M")

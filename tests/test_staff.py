@@ -1,0 +1,377 @@
+"""The staff app (beheer), driven from Python as a moderator or a tampering browser could."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import apsw
+import ipywidgets as w
+import nbformat
+import pytest
+from shapely.geometry import shape
+
+from omgeving.apps import staff as staff_module
+from omgeving.apps.staff import PAGE_SIZE, StaffApp
+from omgeving.project import open_project
+from omgeving.reactions import Area, new_reaction_id, validate_reaction
+
+XSS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)>",
+    "javascript:alert(1)",
+    "&lt;b&gt;",
+]
+
+
+@pytest.fixture
+def app(project_copy):
+    app = StaffApp(project_copy)
+    yield app
+    app.store.close()
+
+
+@pytest.fixture
+def area(project_copy):
+    return Area.from_web(open_project(project_copy).web_dir)
+
+
+def inside(area) -> dict:
+    point = area.boundary.representative_point()
+    return {"type": "Point", "coordinates": [point.x, point.y]}
+
+
+def add(
+    app, area, text="Meer bomen in de straat.", *, status="visible", theme="natuur & landschap"
+):
+    reaction = validate_reaction(
+        id=new_reaction_id(),
+        geometry=inside(area),
+        theme=theme,
+        text=text,
+        sentiment=1,
+        area=area,
+        themes=app.project.config.themes,
+        participant=secrets.token_hex(16),
+        status=status,
+    )
+    assert app.store.add(reaction)
+    return reaction.id
+
+
+def report_three_times(app, rid, reasons=("scheldwoorden", "reclame", "klopt niet")):
+    for reason in reasons:
+        app.store.report(rid, secrets.token_hex(16), reason, threshold=3)
+
+
+def widgets(root):
+    """Every widget under ``root`` (boxes and tabs by their children)."""
+    stack, seen = [root], set()
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        stack.extend(getattr(item, "children", ()))
+
+
+def texts(app, kind=(w.Label, w.Textarea)):
+    return [x.value for x in widgets(app.widget) if isinstance(x, kind)]
+
+
+def status(app):
+    return app.status.value
+
+
+def test_the_queue_shows_a_reported_reaction_with_its_reasons(app, area):
+    rid = add(app, area, "Dit is een reactie die mensen melden.")
+    report_three_times(app, rid)
+    assert app.store.get(rid).status == "pending"
+    app.refresh_button.click()
+    assert list(app.queue_rows) == [rid]
+    row = app.queue_rows[rid]
+    shown = "\n".join(x.value for x in widgets(row.box) if isinstance(x, (w.Label, w.Textarea)))
+    for reason in ("scheldwoorden", "reclame", "klopt niet"):
+        assert reason in shown
+    buurt = dict((c, n) for c, n, _ in area.buurten)[app.store.get(rid).buurt]
+    for part in ("natuur & landschap", "+1 positief", "online", buurt, "3 meldingen"):
+        assert part in shown
+    assert "Dit is een reactie die mensen melden." in shown
+    assert set(row.buttons) == {"approve", "hide"}
+    assert "Wachtrij (1)" in app.tabs.titles[0]
+
+
+def test_pre_moderated_reactions_wait_oldest_first(app, area):
+    first = add(app, area, "eerste", status="pending")
+    second = add(app, area, "tweede", status="pending")
+    add(app, area, "al zichtbaar")
+    app.refresh()
+    assert list(app.queue_rows) == [first, second]
+
+
+def test_approving_without_a_name_is_refused_and_nothing_changes(app, area):
+    rid = add(app, area, status="pending")
+    app.refresh()
+    app.queue_rows[rid].buttons["approve"].click()
+    assert "Vul eerst uw naam in" in status(app)
+    assert app.store.get(rid).status == "pending"
+    assert app.store.audit_log() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("   ", "Vul eerst uw naam in"), ("x" * 61, "te lang"), ("Systeem", "voor het systeem")],
+)
+def test_a_bad_name_is_refused(app, area, name, message):
+    rid = add(app, area, status="pending")
+    app.refresh()
+    app.name.value = name
+    app.queue_rows[rid].reason.value = "reden"
+    app.queue_rows[rid].buttons["hide"].click()
+    assert message in status(app)
+    assert app.store.get(rid).status == "pending"
+
+
+def test_hiding_without_a_reason_is_refused(app, area):
+    rid = add(app, area, status="pending")
+    app.refresh()
+    app.name.value = "Anna de Vries"
+    app.queue_rows[rid].reason.value = "   "
+    app.queue_rows[rid].buttons["hide"].click()
+    assert "Schrijf eerst een reden" in status(app)
+    assert app.store.get(rid).status == "pending"
+    app.queue_rows[rid].reason.value = "x" * 501
+    app.queue_rows[rid].buttons["hide"].click()
+    assert "De reden is te lang" in status(app)
+    assert app.store.audit_log() == []
+
+
+def test_hiding_with_name_and_reason_is_audited_and_shown(app, area):
+    rid = add(app, area)
+    report_three_times(app, rid)
+    app.refresh()
+    app.name.value = "Anna de Vries"
+    app.queue_rows[rid].reason.value = "Scheldwoorden tegen de buren"
+    app.queue_rows[rid].buttons["hide"].click()
+    assert "Verborgen" in status(app)
+    assert app.store.get(rid).status == "hidden"
+    last = app.store.audit_log()[-1]
+    assert (last.actor, last.action, last.reaction_id) == ("Anna de Vries", "hide", rid)
+    assert last.reason == "Scheldwoorden tegen de buren"
+    assert rid not in app.queue_rows
+    entries = [x.value for x in app.audit_list.children]
+    assert len(entries) == 2  # the automatic auto-hide by the reports, then this one
+    assert "Anna de Vries" in entries[0] and "Scheldwoorden tegen de buren" in entries[0]
+    assert "verborgen" in entries[0] and "systeem" in entries[1]
+    assert "2 regels" in app.audit_info.value
+
+
+def test_approving_uses_a_default_reason(app, area):
+    rid = add(app, area, status="pending")
+    app.refresh()
+    app.name.value = "Bert"
+    app.queue_rows[rid].buttons["approve"].click()
+    assert "Goedgekeurd" in status(app)
+    assert app.store.get(rid).status == "visible"
+    assert app.store.audit_log()[-1].reason == "goedgekeurd"
+    assert app.queue_rows == {}
+
+
+def test_restoring_a_hidden_reaction_from_the_list(app, area):
+    rid = add(app, area)
+    app.store.moderate(rid, "hide", actor="Anna", reason="per ongeluk")
+    app.filter.value = "hidden"
+    assert list(app.all_rows) == [rid]
+    row = app.all_rows[rid]
+    assert set(row.buttons) == {"restore"}
+    app.name.value = "Bert"
+    row.buttons["restore"].click()
+    assert "Schrijf eerst een reden" in status(app)
+    assert app.store.get(rid).status == "hidden"
+    row.reason.value = "Toch geen scheldwoord"
+    row.buttons["restore"].click()
+    assert "Teruggezet" in status(app)
+    assert app.store.get(rid).status == "visible"
+    assert app.all_rows == {}
+    app.filter.value = "visible"
+    assert list(app.all_rows) == [rid]
+    assert set(app.all_rows[rid].buttons) == {"hide"}
+    assert app.store.audit_log()[-1].actor == "Bert"
+
+
+def test_an_action_someone_else_did_first_is_reported(app, area):
+    rid = add(app, area, status="pending")
+    app.refresh()
+    app.store.moderate(rid, "approve", actor="Iemand anders", reason="goedgekeurd")
+    app.name.value = "Bert"
+    app.queue_rows[rid].buttons["approve"].click()
+    assert "net veranderd" in status(app)
+    assert len(app.store.audit_log()) == 1
+
+
+def test_lists_are_paginated_and_filtered(app, area):
+    ids = [add(app, area, f"reactie {i}") for i in range(PAGE_SIZE + 5)]
+    app.store.withdraw(ids[0], app.store.get(ids[0]).participant)
+    app.refresh()
+    assert len(app.all_rows) == PAGE_SIZE
+    assert list(app.all_rows)[:3] == ids[-1:-4:-1]  # newest first
+    prev, label, nxt, _box = app.navs["all"]
+    assert label.value == "Pagina 1 van 2" and prev.disabled
+    nxt.click()
+    assert len(app.all_rows) == 5 and label.value == "Pagina 2 van 2" and nxt.disabled
+    app.filter.value = "withdrawn"
+    assert list(app.all_rows) == [ids[0]] and app.all_rows[ids[0]].buttons == {}
+    assert label.value == "Pagina 1 van 1"
+    app.filter.value = "pending"
+    assert app.all_rows == {}
+    assert [x.value for x in app.all_list.children] == ["Er zijn geen reacties met deze status."]
+
+
+def test_paper_form_via_the_buurt_dropdown(app, area):
+    code, name, polygon = area.buurten[3]
+    form_id = app.form_id
+    app.name.value = "Carla"
+    app.paper_buurt.value = code
+    assert name in app.paper_place.value
+    app.paper_theme.value = "wonen"
+    app.paper_sentiment.value = -1
+    app.paper_text.value = "Graag kleine woningen voor ouderen."
+    app.paper_save.click()
+    assert "Opgeslagen" in status(app)
+    stored = app.store.get(form_id)
+    assert stored.channel == "papier" and stored.status == "visible"
+    assert stored.buurt == code and stored.sentiment == -1 and stored.theme == "wonen"
+    assert polygon.covers(shape(stored.geometry))
+    last = app.store.audit_log()[-1]
+    assert (last.action, last.actor, last.reaction_id) == ("papier", "Carla", form_id)
+    assert app.form_id != form_id and form_id[:8] not in app.paper_number.value
+    assert app.paper_text.value == "" and app.paper_buurt.value == ""
+    assert form_id in app.all_rows
+
+
+def test_paper_form_via_a_point_on_the_map(app, area):
+    point = inside(area)
+    app.name.value = "Carla"
+    app.paper_buurt.value = area.buurten[0][0]
+    app.draw._draw_callbacks(
+        app.draw, action="create", geo_json=[{"type": "Feature", "geometry": point}]
+    )
+    assert app.paper_buurt.value == "" and app.point == point
+    app.paper_theme.value = "energie"
+    app.paper_text.value = "Zonnepanelen op de sporthal."
+    form_id = app.form_id
+    app.paper_save.click()
+    stored = app.store.get(form_id)
+    assert stored.geometry["coordinates"] == pytest.approx(point["coordinates"])
+    assert stored.buurt == area.buurt_of(shape(point)) and stored.channel == "papier"
+    assert stored.sentiment is None  # "geen mening", the default
+
+
+@pytest.mark.parametrize(
+    ("name", "place", "text", "message"),
+    [
+        ("", True, "tekst", "Vul eerst uw naam in"),
+        ("Carla", False, "tekst", "Kies eerst een buurt"),
+        ("Carla", True, "   ", "Typ eerst de tekst"),
+        ("Carla", True, "x" * 1001, "De tekst is te lang"),
+    ],
+)
+def test_a_bad_paper_form_is_refused(app, area, name, place, text, message):
+    app.name.value = name
+    if place:
+        app.paper_buurt.value = area.buurten[0][0]
+    app.paper_theme.value = "wonen"
+    app.paper_text.value = text
+    app.paper_save.click()
+    assert message in status(app)
+    assert app.store.count() == 0
+
+
+def test_a_point_outside_the_area_is_refused(app):
+    outside = {"type": "Point", "coordinates": [4.9, 52.37]}
+    app.draw._draw_callbacks(
+        app.draw, action="create", geo_json=[{"type": "Feature", "geometry": outside}]
+    )
+    assert "buiten de gemeente" in status(app) and app.point is None
+
+
+@pytest.mark.parametrize("payload", XSS)
+def test_user_text_never_reaches_html_raw(app, area, payload):
+    shown = add(app, area, f"tekst {payload}")
+    report_three_times(app, shown, (payload, f"ook {payload}", "gewoon"))
+    hidden = add(app, area, payload)
+    app.name.value = payload
+    app.refresh()
+    app.queue_rows[shown].reason.value = f"reden {payload}"
+    app.queue_rows[shown].buttons["approve"].click()
+    app.filter.value = "visible"
+    app.all_rows[hidden].reason.value = payload
+    app.all_rows[hidden].buttons["hide"].click()
+    assert app.store.audit_log()[-1].actor == payload
+    app.filter.value = "all"
+    for kind in ("queue", "all", "audit"):
+        app.pages[kind] = 0
+    app.refresh()
+    visible_text = "\n".join(texts(app))
+    assert f"tekst {payload}" in visible_text  # shown, as text, exactly as typed
+    assert f"reden {payload}" in visible_text  # the moderator's reason, in the log
+    html_values = [x.value for x in widgets(app.widget) if isinstance(x, w.HTML)]
+    assert html_values
+    for value in html_values:
+        assert payload not in value
+        assert "onerror" not in value and "onload" not in value
+
+
+def test_report_reasons_with_markup_are_shown_as_text(app, area):
+    rid = add(app, area)
+    report_three_times(app, rid, tuple(XSS[:3]))
+    app.refresh()
+    reports = [x.value for x in widgets(app.queue_rows[rid].box) if isinstance(x, w.Label)]
+    assert any(all(p in value for p in XSS[:3]) for value in reports)
+    for value in (x.value for x in widgets(app.widget) if isinstance(x, w.HTML)):
+        assert not any(p in value for p in XSS)
+
+
+def test_an_error_in_a_callback_shows_a_friendly_line(app, area, monkeypatch):
+    rid = add(app, area, status="pending")
+    app.refresh()
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("/srv/secret/path exploded")
+
+    monkeypatch.setattr(app.store, "moderate", broken)
+    app.name.value = "Anna"
+    app.queue_rows[rid].reason.value = "reden"
+    app.queue_rows[rid].buttons["hide"].click()
+    assert "Er ging iets mis" in status(app)
+    assert "secret" not in status(app) and "RuntimeError" not in status(app)
+    assert app.store.get(rid).status == "pending"
+
+
+def test_the_store_refuses_to_change_the_audit_log(app, area):
+    rid = add(app, area)
+    app.store.moderate(rid, "hide", actor="Anna", reason="reden")
+    for sql in ("UPDATE audit SET actor='niemand'", "DELETE FROM audit"):
+        with pytest.raises((apsw.ConstraintError, apsw.SQLError), match="append-only"):
+            app.store._db.execute(sql)
+    assert app.store.audit_log()[-1].actor == "Anna"
+
+
+def test_english_and_the_quick_path(project_copy, monkeypatch):
+    monkeypatch.setattr(staff_module, "_log_to_server", lambda: None)
+    monkeypatch.setenv("OMGEVING_PROJECT", str(project_copy))
+    widget = staff_module.staff(lang="en")
+    assert "omg-staff" in widget._dom_classes
+    tabs = next(x for x in widgets(widget) if isinstance(x, w.Tab))
+    assert tabs.titles == ("Queue (0)", "All reactions", "Log", "Paper form")
+
+
+def test_the_notebook_is_one_clean_cell():
+    path = staff_module.__file__.replace("staff.py", "beheer.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    assert [c.cell_type for c in nb.cells] == ["code"]
+    assert nb.cells[0].source == "from omgeving.apps.staff import staff\n\nstaff()"
+    assert nb.cells[0].outputs == []
+    assert json.loads(json.dumps(nb))["metadata"]["kernelspec"]["name"] == "python3"
