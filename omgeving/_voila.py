@@ -11,6 +11,9 @@ Run as ``python -m omgeving._voila ROOT --Voila.config_file_paths=DIR``; the rou
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from jupyter_server.utils import url_path_join
 from traitlets import Dict
 from voila.app import Voila
@@ -32,6 +35,8 @@ class OmgevingVoila(Voila):
     )
 
     def init_handlers(self) -> list:
+        if not self.routes:  # one notebook given on the command line: Voila's own routing
+            return super().init_handlers()
         handlers = [
             h
             for h in super().init_handlers()
@@ -53,7 +58,16 @@ class OmgevingVoila(Voila):
         return handlers
 
 
-main = OmgevingVoila.launch_instance
+#: Where our Voila template lives (a Jupyter data folder: ``voila/templates/omgeving``).
+TEMPLATES = Path(__file__).resolve().parent / "_share"
+
+
+def main() -> None:
+    """Start the routed Voila (this process only: our template folder joins JUPYTER_PATH)."""
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        p for p in (str(TEMPLATES), os.environ.get("JUPYTER_PATH", "")) if p)
+    OmgevingVoila.launch_instance()
+
 
 if __name__ == "__main__":
     main()

@@ -35,6 +35,9 @@ __all__ = ["PUBLIC_APPS", "STAFF_APPS", "ServeOptions", "check_port", "serve", "
 PUBLIC_APPS = {"/": "kaart.ipynb", "/scherm": "scherm.ipynb", "/tafel": "tafel.ipynb"}
 STAFF_APPS = {"/": "beheer.ipynb"}
 RESIDENT_NOTEBOOK = "kaart.ipynb"
+#: Our Voila template: the lab template plus accessible names for the map's icon buttons
+#: (``omgeving/_share/voila/templates/omgeving``; :mod:`omgeving._voila` finds it).
+TEMPLATE = "omgeving"
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ def voila_config(options: ServeOptions) -> dict[str, Any]:
             "allow_theme_override": "NO",
             "allow_template_override": "NO",
             "strip_sources": True,
-            "template": "lab",
+            "template": TEMPLATE,
             "theme": "light",
             "preheat_kernel": options.pool_size > 0,
             "default_pool_size": options.pool_size,

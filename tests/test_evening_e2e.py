@@ -25,12 +25,22 @@ from tests.xss import PAYLOADS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
 TOUCH_TABLE = {"viewport": {"width": 1920, "height": 1080}, "has_touch": True}
-AXE = Path(__file__).resolve().parent.parent / ".venv" / "axe" / "node_modules" / "axe-core" / \
-    "axe.min.js"
+AXE = (
+    Path(__file__).resolve().parent.parent
+    / ".venv"
+    / "axe"
+    / "node_modules"
+    / "axe-core"
+    / "axe.min.js"
+)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +77,10 @@ def draw_polygon(page):
 def wait_status(page, text, timeout=15_000):
     page.wait_for_function(
         "t => Array.from(document.querySelectorAll('.omg-status'))"
-        ".some(e => e.innerText.includes(t))", arg=text, timeout=timeout)
+        ".some(e => e.innerText.includes(t))",
+        arg=text,
+        timeout=timeout,
+    )
 
 
 def test_phone_polygon_appears_on_the_wall_within_a_second(browser, evening, output_dir):
@@ -85,13 +98,14 @@ def test_phone_polygon_appears_on_the_wall_within_a_second(browser, evening, out
     phone.locator(".omg-submit").click()
     wait_status(phone, "Bedankt")
     stored = time.monotonic()
-    wall.wait_for_function(f"document.querySelectorAll('.omg-wall-item').length > {before}",
-                           timeout=5_000)
+    wall.wait_for_function(
+        f"document.querySelectorAll('.omg-wall-item').length > {before}", timeout=5_000
+    )
     seen = time.monotonic() - stored
     assert seen < 1.0, f"the wall showed the reaction after {seen:.2f} s"
     assert "bloemrijke akkerrand" in wall.locator("body").inner_text()
     with open_store(open_project(root).store_url()) as store:
-        r = [x for x in store.all() if "akkerrand" in x.text][0]
+        r = next(x for x in store.all() if "akkerrand" in x.text)
     assert r.geometry["type"] == "Polygon" and r.sentiment == 2
     phone.screenshot(path=str(output_dir / "screenshots" / "resident-phone-polygon.png"))
     wall.screenshot(path=str(output_dir / "screenshots" / "wall-projector.png"))
@@ -105,8 +119,14 @@ def test_agree_and_report_once_per_participant_and_three_reports_hide(browser, e
     project = open_project(root)
     with open_store(project.store_url()) as store:
         reaction = validate_reaction(
-            id=new_reaction_id(), geometry=point, theme="wonen", text="Reactie om te melden",
-            area=Area.from_web(root / "web"), themes=project.config.themes, participant="auteur")
+            id=new_reaction_id(),
+            geometry=point,
+            theme="wonen",
+            text="Reactie om te melden",
+            area=Area.from_web(root / "web"),
+            themes=project.config.themes,
+            participant="auteur",
+        )
         store.add(reaction)
     pages = [offline_page(browser, server.url, **PHONE) for _ in range(3)]
     for page in pages:
@@ -117,14 +137,19 @@ def test_agree_and_report_once_per_participant_and_three_reports_hide(browser, e
         page.wait_for_timeout(300)
         card = page.locator(".omg-list > div", has_text="Reactie om te melden").first
         card.locator(".omg-agree").click()
-        page.wait_for_function("document.querySelector('.omg-list-status').innerText"
-                               ".includes('al mee eens')", timeout=10_000)
+        page.wait_for_function(
+            "document.querySelector('.omg-list-status').innerText.includes('al mee eens')",
+            timeout=10_000,
+        )
         card = page.locator(".omg-list > div", has_text="Reactie om te melden").first
         card.locator(".omg-report").click()
         page.locator(".omg-report-reason textarea").fill("Dit hoort hier niet")
         page.locator(".omg-report-send").click()
-        page.wait_for_function("document.querySelector('.omg-list-status').innerText"
-                               ".includes('Bedankt voor uw melding')", timeout=10_000)
+        page.wait_for_function(
+            "document.querySelector('.omg-list-status').innerText"
+            ".includes('Bedankt voor uw melding')",
+            timeout=10_000,
+        )
     with open_store(project.store_url()) as store:
         after = store.get(reaction.id)
         assert after.agrees == 3
@@ -148,7 +173,7 @@ def test_table_resets_after_a_submission(browser, evening, output_dir):
     wait_status(page, "Bedankt")
     assert page.locator(".omg-text textarea").input_value() == ""
     with open_store(open_project(root).store_url()) as store:
-        r = [x for x in store.all() if x.text == "Een pinautomaat in het dorp"][0]
+        r = next(x for x in store.all() if x.text == "Een pinautomaat in het dorp")
     assert r.channel == "tafel"
     page.context.close()
 
@@ -160,10 +185,13 @@ def hostile(demo_project, tmp_path_factory):
     shutil.copytree(demo_project, root, ignore=shutil.ignore_patterns("reactions.sqlite*"))
     config = read_config(root)
     themes = (*config.themes[:3], PAYLOADS[1], PAYLOADS[3])
-    scenarios = tuple(replace(s, name=PAYLOADS[i], description=PAYLOADS[i + 4])
-                      for i, s in enumerate(config.scenarios))
-    write_config(replace(config, themes=themes, scenarios=scenarios,
-                         title="Visie " + PAYLOADS[2]), root)
+    scenarios = tuple(
+        replace(s, name=PAYLOADS[i], description=PAYLOADS[i + 4])
+        for i, s in enumerate(config.scenarios)
+    )
+    write_config(
+        replace(config, themes=themes, scenarios=scenarios, title="Visie " + PAYLOADS[2]), root
+    )
     manifest = json.loads((root / "web" / "manifest.json").read_text())
     for spec, ref in zip(manifest["scenarios"], scenarios, strict=True):
         spec["name"], spec["description"] = ref.name, ref.description
@@ -174,10 +202,17 @@ def hostile(demo_project, tmp_path_factory):
     with open_store(project.store_url()) as store:
         for i, payload in enumerate(PAYLOADS):
             theme = themes[3 + i % 2]
-            r = validate_reaction(id=new_reaction_id(), geometry=point, theme=theme,
-                                  text=payload, area=area, themes=themes, participant=f"p{i}",
-                                  scenario=scenarios[i % 3].slug,
-                                  scenarios=tuple(s.slug for s in scenarios))
+            r = validate_reaction(
+                id=new_reaction_id(),
+                geometry=point,
+                theme=theme,
+                text=payload,
+                area=area,
+                themes=themes,
+                participant=f"p{i}",
+                scenario=scenarios[i % 3].slug,
+                scenarios=tuple(s.slug for s in scenarios),
+            )
             store.add(r)
             store.report(r.id, "melder", PAYLOADS[(i + 1) % len(PAYLOADS)])
         store.moderate(r.id, "hide", actor=PAYLOADS[0], reason=PAYLOADS[2])
@@ -214,7 +249,10 @@ class StaffServer:
         self.log = log
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "omgeving.cli", "staff", str(root), "--port", str(self.port)],
-            stdout=self._fh, stderr=subprocess.STDOUT, env={**os.environ})
+            stdout=self._fh,
+            stderr=subprocess.STDOUT,
+            env={**os.environ},
+        )
         deadline = time.monotonic() + 120
         while "is at http" not in log.read_text():
             if time.monotonic() > deadline or self.proc.poll() is not None:
@@ -247,9 +285,8 @@ def test_staff_app_needs_the_login(staff_server):
     assert "omg-staff" not in body
 
 
-def test_staff_app_moderates_with_the_token_and_runs_no_payload(browser, staff_server,
-                                                              output_dir):
-    server, root = staff_server
+def test_staff_app_moderates_with_the_token_and_runs_no_payload(browser, staff_server, output_dir):
+    server, _root = staff_server
     page = offline_page(browser, server.url, **PROJECTOR)
     goto(page, f"{server.url}?token={server.token}", selector=".omg-staff-name")
     assert page.evaluate("window.__xss") is None
@@ -261,26 +298,32 @@ def test_staff_app_moderates_with_the_token_and_runs_no_payload(browser, staff_s
 def test_the_staff_command_refuses_without_a_token(tmp_path, demo_project):
     root = tmp_path / "p"
     shutil.copytree(demo_project, root, ignore=shutil.ignore_patterns("reactions.sqlite*"))
-    write_config(replace(read_config(root), staff=replace(read_config(root).staff, token="")),
-                 root)
-    result = subprocess.run([sys.executable, "-m", "omgeving.cli", "staff", str(root)],
-                            capture_output=True, text=True, timeout=60)
+    write_config(replace(read_config(root), staff=replace(read_config(root).staff, token="")), root)
+    result = subprocess.run(
+        [sys.executable, "-m", "omgeving.cli", "staff", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "[staff] token" in result.stderr
 
 
-@pytest.mark.parametrize(("path", "options"), [
-    ("", PHONE), ("scherm", PROJECTOR), ("tafel", TOUCH_TABLE)])
+@pytest.mark.parametrize(
+    ("path", "options"), [("", PHONE), ("scherm", PROJECTOR), ("tafel", TOUCH_TABLE)]
+)
 def test_accessibility_with_axe(browser, evening, path, options, output_dir):
     need(AXE.exists(), f"{AXE} is missing (scripts/setup --test installs axe-core from npm)")
     server, _ = evening
     page = offline_page(browser, server.url, **options)
     goto(page, server.url + path)
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => { const r = await axe.run(document, "
-                           "{resultTypes: ['violations']}); return r.violations.map(v => "
-                           "({id: v.id, impact: v.impact, nodes: v.nodes.length, "
-                           "help: v.help})); }")
+    result = page.evaluate(
+        "async () => { const r = await axe.run(document, "
+        "{resultTypes: ['violations']}); return r.violations.map(v => "
+        "({id: v.id, impact: v.impact, nodes: v.nodes.length, "
+        "help: v.help, targets: v.nodes.slice(0, 5).map(n => n.target.join(' '))})); }"
+    )
     report = output_dir / f"axe-{path or 'kaart'}.json"
     report.write_text(json.dumps(result, indent=1))
     serious = [v for v in result if v["impact"] in ("serious", "critical")]
