@@ -11,6 +11,7 @@ Run as ``python -m omgeving._voila ROOT --Voila.config_file_paths=DIR``; the rou
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -34,6 +35,11 @@ class OmgevingVoila(Voila):
         {}, config=True, help="URL path (e.g. '/scherm') -> notebook file in the root folder"
     )
 
+    def start(self) -> None:
+        # tornado logs each request with the client's IP address; we log none
+        self.tornado_settings = {**self.tornado_settings, "log_function": log_request}
+        super().start()
+
     def init_handlers(self) -> list:
         if not self.routes:  # one notebook given on the command line: Voila's own routing
             return super().init_handlers()
@@ -56,6 +62,16 @@ class OmgevingVoila(Voila):
                 )
             )
         return handlers
+
+
+def log_request(handler) -> None:
+    """Log a request's status, method, path and time, without the client's address."""
+    status = handler.get_status()
+    if status < 400:
+        return
+    logging.getLogger("omgeving.server").warning(
+        "%d %s %s %.0f ms", status, handler.request.method, handler.request.path,
+        1000.0 * handler.request.request_time())
 
 
 #: Where our Voila template lives (a Jupyter data folder: ``voila/templates/omgeving``).

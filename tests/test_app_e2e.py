@@ -159,3 +159,11 @@ def test_idle_kernels_are_configured_to_be_culled():
     assert config["VoilaConfiguration"]["allow_template_override"] == "NO"
     assert config["VoilaConfiguration"]["preheat_kernel"] is True
     assert config["MappingKernelManager"]["cull_idle_timeout"] == 600
+
+
+def test_the_server_log_holds_no_ip_address(resident_server):
+    fetch(resident_server.url + "niet-hier")
+    fetch(resident_server.url)
+    log = resident_server.log.read_text()
+    assert "(127.0.0.1)" not in log
+    assert "404 GET /niet-hier" in log
