@@ -14,8 +14,7 @@ from omgeving.store import SQLiteStore
 
 __all__ = ["REACTION_OPACITY", "Context"]
 
-#: Stroke opacity that marks reaction shapes on a map (lines and areas carry no CSS class in
-#: Leaflet's GeoJSON layer; tests find them by this value).
+#: Stroke opacity of reaction shapes on a map (slightly translucent, so the map shows through).
 REACTION_OPACITY = 0.95
 
 
