@@ -13,19 +13,32 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 
 from jupyter_server.utils import url_path_join
 from traitlets import Dict
 from voila.app import Voila
 from voila.handler import VoilaHandler
+from voila.static_file_handler import AllowListFileHandler
 from voila.tornado.contentshandler import VoilaContentsHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
 __all__ = ["OmgevingVoila", "main"]
 
-_DROPPED = (TornadoVoilaTreeHandler, VoilaContentsHandler, VoilaHandler)
+_DROPPED = (TornadoVoilaTreeHandler, VoilaContentsHandler, VoilaHandler, AllowListFileHandler)
+_ADDRESS = re.compile(r"\((?:\d{1,3}\.){3}\d{1,3}\)|\([0-9a-fA-F:]*:[0-9a-fA-F:]+\)")
+
+
+class _NoAddresses(logging.Filter):
+    """Remove client addresses from log lines that tornado and Voila write themselves."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if _ADDRESS.search(message):
+            record.msg, record.args = _ADDRESS.sub("(-)", message), ()
+        return True
 
 
 class OmgevingVoila(Voila):
@@ -82,6 +95,10 @@ def main() -> None:
     """Start the routed Voila (this process only: our template folder joins JUPYTER_PATH)."""
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         p for p in (str(TEMPLATES), os.environ.get("JUPYTER_PATH", "")) if p)
+    scrub = _NoAddresses()
+    for name in ("", "tornado", "tornado.access", "tornado.general", "tornado.application",
+                 "Voila", "OmgevingVoila"):
+        logging.getLogger(name).addFilter(scrub)
     OmgevingVoila.launch_instance()
 
 
