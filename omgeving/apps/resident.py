@@ -38,7 +38,10 @@ log = logging.getLogger(__name__)
 REFRESH_SECONDS = 2.0
 TABLE_IDLE_SECONDS = 60.0
 _CSS = """<style>
-.omg-app { font-size: 16px; max-width: 1400px; }
+.omg-app { font-size: 16px; max-width: 1400px; --jp-widgets-font-size: 16px;
+  --jp-widgets-inline-height: 36px; --jp-widgets-inline-label-width: 150px; }
+.omg-app h2 { line-height: 1.25; }
+.omg-app .widget-dropdown, .omg-app .widget-text { width: 100%; max-width: 560px; }
 .omg-app .widget-button, .omg-app .widget-toggle-button { min-height: 44px; font-size: 16px; }
 .omg-app select, .omg-app textarea, .omg-app input { font-size: 16px; }
 .omg-swatch { display:inline-block; width:14px; height:14px; margin-right:6px;
@@ -50,7 +53,10 @@ _CSS = """<style>
 .omg-card-text { white-space: pre-wrap; overflow-wrap: anywhere; }
 </style>"""
 _TABLE_CSS = """<style>
-.omg-tafel { font-size: 24px; }
+.omg-tafel { font-size: 24px; --jp-widgets-font-size: 22px; --jp-widgets-inline-height: 60px;
+  --jp-widgets-inline-label-width: 220px; }
+.omg-tafel.omg-app { max-width: none; }
+.omg-tafel p, .omg-tafel label, .omg-tafel .widget-label { font-size: 22px; line-height: 1.35; }
 .omg-tafel h2 { font-size: 40px; } .omg-tafel h3 { font-size: 30px; }
 .omg-tafel .widget-button, .omg-tafel .widget-toggle-button { min-height: 72px; min-width: 72px;
   font-size: 24px; }
