@@ -79,8 +79,9 @@ def wait_stored(root: Path, text: str, timeout: float = 20.0) -> float:
     deadline = time.monotonic() + timeout
     with open_store(open_project(root).store_url()) as store:
         while time.monotonic() < deadline:
-            if store._db.execute("SELECT 1 FROM reactions WHERE text LIKE ?",
-                                 (f"%{text}%",)).fetchone():
+            if store._db.execute(
+                "SELECT 1 FROM reactions WHERE text LIKE ?", (f"%{text}%",)
+            ).fetchone():
                 return time.monotonic()
             time.sleep(0.01)
     raise AssertionError(f"no reaction with {text!r} was stored")
@@ -108,8 +109,9 @@ def test_phone_polygon_appears_on_the_wall_within_a_second(browser, evening, out
     phone.locator(".omg-text textarea").fill("Maak hier een bloemrijke akkerrand, graag!")
     phone.locator(".omg-submit").click()
     stored = wait_stored(root, "bloemrijke akkerrand")
-    wall.wait_for_function("document.body.innerText.includes('bloemrijke akkerrand')",
-                           timeout=5_000)
+    wall.wait_for_function(
+        "document.body.innerText.includes('bloemrijke akkerrand')", timeout=5_000
+    )
     seen = time.monotonic() - stored
     assert seen < 1.0, f"the wall showed the reaction {seen:.2f} s after it was stored"
     wait_status(phone, "Bedankt")
@@ -297,11 +299,28 @@ def test_staff_app_needs_the_login(staff_server):
 
 
 def test_staff_app_moderates_with_the_token_and_runs_no_payload(browser, staff_server, output_dir):
-    server, _root = staff_server
+    server, root = staff_server
     page = offline_page(browser, server.url, **PROJECTOR)
     goto(page, f"{server.url}?token={server.token}", selector=".omg-staff-name")
     assert page.evaluate("window.__xss") is None
     assert "window.__xss" in page.locator("body").inner_text()
+    page.locator(".omg-staff-name input").fill("Moderator Jan")
+    page.locator(".lm-TabBar-tab", has_text="Alle reacties").click()
+    row = page.locator(".omg-staff-all .omg-staff-row", has=page.locator(".omg-staff-hide")).first
+    row.wait_for(timeout=15_000)
+    row.locator(".omg-staff-reason textarea").fill("Kwetsend: verborgen na melding")
+    row.locator(".omg-staff-hide").click()
+    page.wait_for_function(
+        "document.querySelector('.omg-staff-status .omg-ok') !== null", timeout=15_000
+    )
+    with open_store(open_project(root).store_url()) as store:
+        last = store.audit_log()[-1]
+    assert (last.actor, last.action, last.reason) == (
+        "Moderator Jan",
+        "hide",
+        "Kwetsend: verborgen na melding",
+    )
+    assert page.evaluate("window.__xss") is None
     page.screenshot(path=str(output_dir / "screenshots" / "staff.png"), full_page=True)
     page.context.close()
 
@@ -328,6 +347,13 @@ def test_accessibility_with_axe(browser, evening, path, options, output_dir):
     server, _ = evening
     page = offline_page(browser, server.url, **options)
     goto(page, server.url + path)
+    serious = axe_violations(page, output_dir / f"axe-{path or 'kaart'}.json")
+    assert serious == [], serious
+    page.context.close()
+
+
+def axe_violations(page, report: Path) -> list[dict]:
+    """Run axe-core in ``page``, write every violation to ``report``, return the serious ones."""
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         "async () => { const r = await axe.run(document, "
@@ -335,8 +361,14 @@ def test_accessibility_with_axe(browser, evening, path, options, output_dir):
         "({id: v.id, impact: v.impact, nodes: v.nodes.length, "
         "help: v.help, targets: v.nodes.slice(0, 5).map(n => n.target.join(' '))})); }"
     )
-    report = output_dir / f"axe-{path or 'kaart'}.json"
     report.write_text(json.dumps(result, indent=1))
-    serious = [v for v in result if v["impact"] in ("serious", "critical")]
-    assert serious == [], serious
+    return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+def test_accessibility_of_the_staff_app(browser, staff_server, output_dir):
+    need(AXE.exists(), f"{AXE} is missing (scripts/setup --test installs axe-core from npm)")
+    server, _ = staff_server
+    page = offline_page(browser, server.url, **PROJECTOR)
+    goto(page, f"{server.url}?token={server.token}", selector=".omg-staff-name")
+    assert axe_violations(page, output_dir / "axe-beheer.json") == []
     page.context.close()

@@ -53,6 +53,8 @@ _CSS = """<style>
 .omg-staff { font-size: 16px; max-width: 1200px; }
 .omg-staff .widget-button { min-height: 40px; font-size: 16px; }
 .omg-staff select, .omg-staff textarea, .omg-staff input { font-size: 16px; }
+.omg-staff .lm-TabBar-tab { color: #1a1a1a; background: #e9e9e9; opacity: 1; }
+.omg-staff .lm-TabBar-tab .lm-TabBar-tabLabel { color: #1a1a1a; }
 .omg-staff-row { border: 1px solid #bbb; border-radius: 4px; padding: 6px; margin: 4px 0; }
 .omg-staff .omg-staff-multiline { white-space: pre-line; height: auto; line-height: 1.4;
   overflow: visible; }
