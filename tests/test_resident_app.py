@@ -295,3 +295,18 @@ def test_address_search_offline_points_to_the_buurt_list(app, monkeypatch):
     app.form.query.value = "8102 EA"
     app.form.search.click()
     assert "Kies een buurt" in status(app)
+
+
+def test_pre_moderation_holds_reactions_until_a_moderator_approves(project_copy, inside):
+    write_config(replace(read_config(project_copy), moderation="pre"), project_copy)
+    app = ResidentApp(project_copy)
+    rid = send(app, inside, text="Eerst nakijken graag")
+    assert "kijkt uw reactie eerst na" in status(app)
+    assert app.ctx.store.get(rid).status == "pending"
+    assert rid not in {f["properties"]["id"] for f in app.reactions_layer.data["features"]}
+    assert "Wordt nog nagekeken" in app.list.cards.children[0].children[0].value  # the owner
+    other = ResidentApp(project_copy)
+    assert rid not in other._listed()
+    assert app.ctx.store.moderate(rid, "approve", actor="Moderator", reason="in orde")
+    other.refresh()
+    assert rid in {f["properties"]["id"] for f in other.reactions_layer.data["features"]}
