@@ -14,6 +14,7 @@ import errno
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -162,19 +163,32 @@ def serve(
         }
         env.setdefault("OMGEVING_PUBLIC_URL", url)
         proc = subprocess.Popen(voila_command(runtime), cwd=runtime, env=env)
+        previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
         try:
             if _wait_until_up(options.host, options.port, proc) and ready is not None:
                 ready(url)
             return proc.wait()
-        except KeyboardInterrupt:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        except (KeyboardInterrupt, SystemExit):
             return 0
+        finally:  # never leave Voila and its kernels running without us
+            signal.signal(signal.SIGTERM, previous)
+            _stop(proc)
     finally:
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def _wait_until_up(host: str, port: int, proc: subprocess.Popen, timeout: float = 180.0) -> bool:

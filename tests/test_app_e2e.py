@@ -9,7 +9,7 @@ import pytest
 
 from omgeving.project import open_project
 from omgeving.store import open_store
-from tests.conftest import offline_page
+from tests.conftest import VoilaServer, offline_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -167,3 +167,14 @@ def test_the_server_log_holds_no_ip_address(resident_server):
     log = resident_server.log.read_text()
     assert "(127.0.0.1)" not in log
     assert "404 GET /niet-hier" in log
+
+
+def test_stopping_serve_stops_voila_and_its_kernels(project_copy, tmp_path):
+    import psutil
+
+    server = VoilaServer(project_copy, tmp_path / "voila.log")
+    children = psutil.Process(server.proc.pid).children(recursive=True)
+    assert any("omgeving._voila" in " ".join(c.cmdline()) for c in children)
+    server.stop()  # SIGTERM, as systemd or a test runner sends
+    gone, alive = psutil.wait_procs(children, timeout=20)
+    assert alive == []
