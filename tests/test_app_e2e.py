@@ -176,5 +176,5 @@ def test_stopping_serve_stops_voila_and_its_kernels(project_copy, tmp_path):
     children = psutil.Process(server.proc.pid).children(recursive=True)
     assert any("omgeving._voila" in " ".join(c.cmdline()) for c in children)
     server.stop()  # SIGTERM, as systemd or a test runner sends
-    gone, alive = psutil.wait_procs(children, timeout=20)
+    _gone, alive = psutil.wait_procs(children, timeout=20)
     assert alive == []
