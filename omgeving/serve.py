@@ -108,25 +108,17 @@ def check_port(host: str, port: int) -> None:
 
 
 def voila_command(runtime: Path, notebook: Path | None = None) -> list[str]:
-    """Return the command that starts Voila with the configuration in ``runtime``.
+    """Return the command that starts our Voila with the configuration in ``runtime``.
 
-    With ``notebook`` plain Voila serves that one notebook (benchmarks use this); without it
-    our routed Voila serves the apps named in the configuration from ``runtime``.
+    Without ``notebook`` it serves the apps named in the configuration (``routes``) from
+    ``runtime``; with one it serves that notebook at every path (benchmarks use this).
     """
-    if notebook is not None:
-        return [
-            sys.executable,
-            "-m",
-            "voila",
-            str(notebook),
-            "--no-browser",
-            f"--Voila.config_file_paths={runtime}",
-        ]
+    target = runtime if notebook is None else notebook
     return [
         sys.executable,
         "-m",
         "omgeving._voila",
-        str(runtime),
+        str(target),
         "--no-browser",
         f"--Voila.config_file_paths={runtime}",
     ]
