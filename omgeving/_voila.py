@@ -54,7 +54,7 @@ class OmgevingVoila(Voila):
         super().start()
 
     def init_handlers(self) -> list:
-        if not self.routes:  # one notebook given on the command line: Voila's own routing
+        if self.notebook_path or not self.routes:  # one notebook given: Voila's own routing
             return super().init_handlers()
         handlers = [
             h
