@@ -14,6 +14,7 @@ or delete (triggers), whatever code connects to it.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Iterator
@@ -110,19 +111,28 @@ class AuditEntry:
 
 
 def open_store(url: str) -> SQLiteStore:
-    """Open the store at ``url`` (``sqlite:///path/to/reactions.sqlite``).
+    """Open the store at ``url``.
+
+    ``sqlite:///path/to/reactions.sqlite`` opens a :class:`SQLiteStore`;
+    ``postgresql://user@host:5432/database`` a :class:`omgeving.store_pg.PostgresStore`
+    (PostgreSQL with PostGIS), which has the same methods.
 
     Raises
     ------
     StoreError
-        For an unsupported URL, a SQLite that is too old, or a network file system.
+        For an unsupported URL, a SQLite that is too old, a network file system, or a
+        PostgreSQL server that cannot be reached.
     """
     prefix = "sqlite:///"
     if url.startswith(prefix):
         return SQLiteStore(Path(url[len(prefix):]))
+    if url.startswith(("postgresql://", "postgres://")):
+        from omgeving.store_pg import PostgresStore  # only PostgreSQL users need psycopg
+
+        return PostgresStore(url)  # type: ignore[return-value]  # the same interface
     raise StoreError(
-        f"store URL {url!r} is not supported yet; use sqlite:///reactions.sqlite in "
-        "[store] url of omgeving.toml"
+        f"store URL {url!r} is not supported yet; use sqlite:///reactions.sqlite or "
+        "postgresql://user@host/database in [store] url of omgeving.toml"
     )
 
 
@@ -148,22 +158,36 @@ class SQLiteStore:
                              "check that the file is a SQLite database and writable") from err
         if mode.lower() != "wal":
             raise StoreError(f"the reaction store {self.path} cannot use WAL (got {mode!r})")
+        self._lock = os.open(f"{self.path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o644)
         with self._write() as db:
             _create_or_upgrade(db, self.path)
 
     @contextmanager
     def _write(self) -> Iterator[apsw.Connection]:
+        """One write transaction. Writers queue on an exclusive lock of a file beside the
+        store first: SQLite's own busy wait retries at random and lets an unlucky writer wait
+        past any timeout when a hundred processes write at once; a queue serves them in turn.
+        The kernel releases the lock when a process dies, even by kill -9."""
+        with self._queue():
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except apsw.BusyError as err:
+                raise StoreError(f"the reaction store {self.path} stayed locked for "
+                                 f"{BUSY_TIMEOUT_MS / 1000:.0f} s; try again") from err
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    @contextmanager
+    def _queue(self) -> Iterator[None]:
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
         try:
-            self._db.execute("BEGIN IMMEDIATE")
-        except apsw.BusyError as err:
-            raise StoreError(f"the reaction store {self.path} stayed locked for "
-                             f"{BUSY_TIMEOUT_MS / 1000:.0f} s; try again") from err
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+            yield
+        finally:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
 
     # -- reactions ---------------------------------------------------------------------------
 
@@ -354,6 +378,7 @@ class SQLiteStore:
     def close(self) -> None:
         """Close the connection."""
         self._db.close()
+        os.close(self._lock)
 
     def __enter__(self) -> SQLiteStore:
         return self

@@ -18,6 +18,7 @@ import pytest
 
 from tests.fakelocatie import fake_locatie  # noqa: F401  (a local PDOK Locatieserver)
 from tests.fakepdok import fake_pdok  # noqa: F401  (the fixture of a local PDOK)
+from tests.pgserver import pg_server, pg_url, store_url  # noqa: F401  (PostgreSQL)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

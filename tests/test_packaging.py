@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 def _requirements(lines: list[str]) -> dict[str, str]:
     out = {}
     for line in lines:
-        match = re.match(r"^\s*([A-Za-z0-9_.-]+)\s*(.*)$", line)
+        match = re.match(r"^\s*([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?\s*(.*)$", line)  # no [extra]
         if match:
             out[match.group(1).lower().replace("_", "-")] = match.group(2).replace(" ", "")
     return out

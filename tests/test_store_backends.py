@@ -1,0 +1,214 @@
+"""The store's behaviour, the same tests on both backends: a SQLite file and PostgreSQL."""
+
+from __future__ import annotations
+
+import apsw
+import pytest
+
+from omgeving._errors import StoreError, ValidationError
+from omgeving.store import SCHEMA_VERSION, open_store
+from tests.geoms import INSIDE_OOST, TRIANGLE
+from tests.test_store import reaction
+
+
+@pytest.fixture
+def store(store_url):
+    with open_store(store_url) as s:
+        yield s
+
+
+def raw_sql(store, sql: str) -> None:
+    """Run ``sql`` on the store's own connection, past the store's methods."""
+    if hasattr(store, "path"):  # SQLite
+        store._db.execute(sql)
+        return
+    import psycopg
+
+    try:
+        with store._db.transaction():
+            store._db.execute(sql)
+    except psycopg.Error as err:
+        raise RuntimeError(str(err)) from err
+
+
+def test_opens_healthy_with_the_schema_version(store):
+    assert store.schema_version() == SCHEMA_VERSION
+    assert store.integrity_check() == "ok"
+
+
+@pytest.mark.parametrize("geometry", [INSIDE_OOST, TRIANGLE], ids=["point", "polygon"])
+def test_add_get_round_trip(store, geometry):
+    r = reaction(text="Fietspad <langs> de 'Dijk' & \"zo\"; DROP TABLE x; --", geometry=geometry)
+    assert store.add(r) is True
+    back = store.get(r.id)
+    assert back.geometry == r.geometry == geometry
+    assert (back.text, back.theme, back.participant, back.created) == (
+        r.text,
+        r.theme,
+        r.participant,
+        r.created,
+    )
+    assert back.status == "visible" and back.seq >= 1 and back.changed >= 1
+    assert store.get("0" * 32) is None
+
+
+def test_double_add_stores_one(store):
+    r = reaction()
+    assert store.add(r) is True
+    assert store.add(r) is False
+    assert store.count() == 1
+
+
+def test_visible_and_the_changes_cursor(store):
+    first, pending = reaction(), reaction(status="pending")
+    store.add(first)
+    store.add(pending)
+    assert [r.id for r in store.visible()] == [first.id]
+    assert store.visible(since=store.get(first.id).seq) == []
+    changed = store.changes(0)
+    assert [r.id for r in changed] == [first.id, pending.id]
+    cursor = changed[-1].changed
+    assert store.changes(cursor) == []
+    store.agree(first.id, "q")
+    again = store.changes(cursor)
+    assert [(r.id, r.agrees) for r in again] == [(first.id, 1)]
+    assert again[0].changed > cursor
+    assert len(store.all()) == 2 and store.count() == 2
+
+
+def test_count_by_participant_and_time(store):
+    store.add(reaction(participant="a"))
+    store.add(reaction(participant="b"))
+    assert store.count_by("a", "2000-01-01T00:00:00+00:00") == 1
+    assert store.count_by("a", "2999-01-01T00:00:00+00:00") == 0
+
+
+def test_agree_once_per_participant(store):
+    r = reaction()
+    store.add(r)
+    assert store.agree(r.id, "a") is True
+    assert store.agree(r.id, "a") is False
+    assert store.agree(r.id, "b") is True
+    assert store.get(r.id).agrees == 2
+    assert store.agreed_by("a") == {r.id}
+    assert store.agree("0" * 32, "a") is False
+
+
+def test_report_threshold_hides_and_audits(store):
+    r = reaction()
+    store.add(r)
+    assert store.report(r.id, "a", "scheldwoord", threshold=2) is True
+    assert store.report(r.id, "a", "nog eens", threshold=2) is False
+    assert store.get(r.id).status == "visible"
+    assert store.report(r.id, "b", "reclame", threshold=2) is True
+    back = store.get(r.id)
+    assert (back.status, back.reports) == ("pending", 2)
+    assert [reason for reason, _ in store.reports_for(r.id)] == ["scheldwoord", "reclame"]
+    assert store.reported_by("b") == {r.id}
+    assert [q.id for q in store.queue()] == [r.id]
+    (entry,) = store.audit_log()
+    assert (entry.actor, entry.action, entry.reaction_id) == ("systeem", "auto-hide", r.id)
+
+
+def test_moderate_needs_a_reason_and_audits(store):
+    r = reaction()
+    store.add(r)
+    with pytest.raises(ValidationError, match="reason is empty"):
+        store.moderate(r.id, "hide", actor="m", reason=" ")
+    with pytest.raises(ValidationError, match="not one of"):
+        store.moderate(r.id, "delete", actor="m", reason="weg")
+    assert store.moderate(r.id, "approve", actor="m", reason="ok") is False  # not pending
+    assert store.moderate(r.id, "hide", actor="m", reason="persoonsgegevens") is True
+    back = store.get(r.id)
+    assert (back.status, back.reason) == ("hidden", "persoonsgegevens")
+    assert store.visible() == []
+    store.log("export", actor="m", reason="verslag")
+    assert [(e.action, e.reaction_id, e.reason) for e in store.audit_log()] == [
+        ("hide", r.id, "persoonsgegevens"),
+        ("export", None, "verslag"),
+    ]
+
+
+@pytest.mark.parametrize("sql", ["UPDATE audit SET reason='niets'", "DELETE FROM audit"])
+def test_audit_log_refuses_update_and_delete(store, sql):
+    store.log("export", actor="m", reason="verslag")
+    with pytest.raises((apsw.Error, RuntimeError), match="append-only"):
+        raw_sql(store, sql)
+    assert [e.reason for e in store.audit_log()] == ["verslag"]
+
+
+def test_audit_log_refuses_truncate_on_postgresql(pg_server):
+    with open_store(pg_server.create_database()) as store:
+        store.log("export", actor="m", reason="verslag")
+        with pytest.raises(RuntimeError, match="append-only"):
+            raw_sql(store, "TRUNCATE audit")
+        assert len(store.audit_log()) == 1
+
+
+def test_postgresql_cursor_waits_for_an_older_writer(pg_server):
+    """A change committed while an older write is still open is held back, never skipped."""
+    url = pg_server.create_database()
+    with open_store(url) as older, open_store(url) as newer, open_store(url) as wall:
+        first = reaction()
+        with older._db.transaction():
+            older._db.execute("SELECT * FROM omg_claim(false)")  # an older write, still open
+            newer.add(first)
+            assert newer.get(first.id) is not None
+            assert wall.changes(0) == []  # committed, but the older writer may still add
+        assert [r.id for r in wall.changes(0)] == [first.id]
+
+
+def test_postgresql_unreachable_is_a_clear_error():
+    with pytest.raises(StoreError, match="cannot connect to the reaction store"):
+        open_store("postgresql://omg:geheim@127.0.0.1:1/omgeving")
+    with pytest.raises(StoreError) as err:
+        open_store("postgresql://omg:geheim@127.0.0.1:1/omgeving")
+    assert "geheim" not in str(err.value)
+
+
+def test_update_own_only_by_the_owner(store):
+    r = reaction(participant="eigenaar")
+    store.add(r)
+    edited = reaction(id=r.id, text="Liever een park", geometry=TRIANGLE)
+    assert store.update_own(edited, "iemand anders") is False
+    assert store.get(r.id).text == r.text
+    assert store.update_own(edited, "eigenaar") is True
+    back = store.get(r.id)
+    assert (back.text, back.geometry, back.participant) == ("Liever een park", TRIANGLE, "eigenaar")
+
+
+def test_withdraw_keeps_the_reaction(store):
+    r = reaction(participant="eigenaar")
+    store.add(r)
+    assert store.withdraw(r.id, "iemand anders") is False
+    assert store.withdraw(r.id, "eigenaar") is True
+    assert store.withdraw(r.id, "eigenaar") is False
+    assert store.get(r.id).status == "withdrawn"
+    assert store.visible() == [] and store.count() == 1
+    assert store.update_own(reaction(id=r.id), "eigenaar") is False
+
+
+def test_reopen_keeps_rows(store_url):
+    r = reaction()
+    with open_store(store_url) as s:
+        s.add(r)
+    with open_store(store_url) as s:
+        assert s.get(r.id).text == r.text
+        assert s.schema_version() == SCHEMA_VERSION
+
+
+def test_postgresql_reconnects_after_a_lost_connection(pg_server):
+    import psycopg
+
+    url = pg_server.create_database()
+    with open_store(url) as store:
+        store.add(reaction())
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name='omgeving' AND pid <> pg_backend_pid()"
+            )
+        with pytest.raises(StoreError, match="cannot be read"):
+            store.count()
+        assert store.count() == 1  # the next call has a new connection
+        assert store.add(reaction()) is True
