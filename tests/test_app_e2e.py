@@ -34,8 +34,10 @@ def open_app(browser, server, **options):
 
 
 def place_point(page):
+    page.locator(".leaflet-container").first.scroll_into_view_if_needed()
     page.locator(".leaflet-pm-icon-marker").first.click()
-    box = page.locator(".leaflet-container").first.bounding_box()
+    page.wait_for_timeout(200)
+    box = page.locator(".leaflet-container").first.bounding_box()  # after any scrolling
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 

@@ -66,8 +66,10 @@ def inside_point(root: Path) -> dict:
 
 
 def draw_polygon(page):
+    page.locator(".leaflet-container").first.scroll_into_view_if_needed()
     page.locator(".leaflet-pm-icon-polygon").first.click()
-    box = page.locator(".leaflet-container").first.bounding_box()
+    page.wait_for_timeout(200)
+    box = page.locator(".leaflet-container").first.bounding_box()  # after any scrolling
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     for dx, dy in ((-30, -20), (30, -20), (30, 25), (-30, 25), (-30, -20)):
         page.mouse.click(cx + dx, cy + dy)
