@@ -333,11 +333,7 @@ class SQLiteStore:
         ValidationError
             When the action is unknown or the actor or reason is empty.
         """
-        if action not in ACTIONS:
-            raise ValidationError(f"moderation action {action!r} is not one of "
-                                  f"{', '.join(ACTIONS)}", key="error.invalid")
-        actor, reason = _reason(actor, what="actor"), _reason(reason)
-        before, after = ACTIONS[action]
+        actor, reason, before, after = moderation(action, actor, reason)
         marks = ",".join("?" * len(before))
         with self._write() as db:
             db.execute(f"UPDATE reactions SET status=?, reason=?, changed={_NEXT_CHANGE} "
@@ -391,6 +387,22 @@ def _audit(db: apsw.Connection, actor: str, action: str, reaction_id: str | None
            reason: str) -> None:
     db.execute("INSERT INTO audit (at, actor, action, reaction_id, reason) VALUES (?,?,?,?,?)",
                (_now(), actor, action, reaction_id, reason))
+
+
+def moderation(action: str, actor: object, reason: object
+               ) -> tuple[str, str, tuple[str, ...], str]:
+    """Check a moderation request for every backend; return actor, reason, from and to statuses.
+
+    Raises
+    ------
+    ValidationError
+        When the action is unknown or the actor or reason is empty or too long.
+    """
+    if action not in ACTIONS:
+        raise ValidationError(f"moderation action {action!r} is not one of "
+                              f"{', '.join(ACTIONS)}", key="error.invalid")
+    before, after = ACTIONS[action]
+    return _reason(actor, what="actor"), _reason(reason), before, after
 
 
 def _reason(text: object, *, what: str = "reason") -> str:

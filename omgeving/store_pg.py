@@ -39,9 +39,9 @@ from typing import TypeVar
 import psycopg
 from psycopg import errors
 
-from omgeving._errors import StoreError, ValidationError
+from omgeving._errors import StoreError
 from omgeving.reactions import Reaction
-from omgeving.store import ACTIONS, SCHEMA_VERSION, AuditEntry, _now, _reason
+from omgeving.store import SCHEMA_VERSION, AuditEntry, _now, _reason, moderation
 
 __all__ = ["PostgresStore"]
 
@@ -461,13 +461,7 @@ class PostgresStore:
         ValidationError
             When the action is unknown or the actor or reason is empty.
         """
-        if action not in ACTIONS:
-            raise ValidationError(
-                f"moderation action {action!r} is not one of {', '.join(ACTIONS)}",
-                key="error.invalid",
-            )
-        actor, reason = _reason(actor, what="actor"), _reason(reason)
-        before, after = ACTIONS[action]
+        actor, reason, before, after = moderation(action, actor, reason)
 
         def work(cur: psycopg.Cursor) -> bool:
             changed = _claim(cur)

@@ -1,3 +1,5 @@
+"""SQLite-only store checks; the behaviour on both backends is in test_store_backends.py."""
+
 from __future__ import annotations
 
 import multiprocessing as mp
@@ -36,39 +38,6 @@ def test_pragmas(store):
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert store.integrity_check() == "ok"
-
-
-def test_add_get_round_trip(store):
-    r = reaction(text="Fietspad <langs> de 'Dijk' & \"zo\"")
-    assert store.add(r) is True
-    back = store.get(r.id)
-    assert back.text == r.text and back.geometry == r.geometry and back.buurt == "BU99990001"
-    assert back.seq == 1
-
-
-def test_double_submit_stores_one(store):
-    r = reaction()
-    assert store.add(r) is True
-    assert store.add(r) is False
-    assert store.count() == 1
-
-
-def test_visible_since_cursor_and_hidden(store):
-    first, second = reaction(), reaction(status="pending")
-    store.add(first)
-    store.add(second)
-    assert [r.id for r in store.visible()] == [first.id]
-    assert store.visible(since=store.get(first.id).seq) == []
-    assert len(store.all()) == 2
-
-
-def test_reopen_keeps_rows(tmp_path):
-    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
-    r = reaction()
-    with open_store(url) as s:
-        s.add(r)
-    with open_store(url) as s:
-        assert s.get(r.id) is not None
 
 
 def test_unsupported_url():
