@@ -155,6 +155,14 @@ def browser():
         browser.close()
 
 
+#: Browser contexts of the devices people use.
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
+         "has_touch": True}
+LAPTOP = {"viewport": {"width": 1280, "height": 900}}
+PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
+TOUCH_TABLE = {"viewport": {"width": 1920, "height": 1080}, "has_touch": True}
+
+
 def offline_page(browser, base_url: str, **context_options):
     """A new page that can reach only ``base_url`` (CDNs and tile servers answer 204)."""
     context = browser.new_context(**context_options)

@@ -9,17 +9,11 @@ import pytest
 
 from omgeving.project import open_project
 from omgeving.store import open_store
-from tests.conftest import VoilaServer, offline_page
+from tests.conftest import LAPTOP, PHONE, VoilaServer, offline_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
-LAPTOP = {"viewport": {"width": 1280, "height": 900}}
+
 
 
 def open_app(browser, server, **options):

@@ -20,19 +20,19 @@ from omgeving.config import read_config, write_config
 from omgeving.project import open_project
 from omgeving.reactions import Area, new_reaction_id, validate_reaction
 from omgeving.store import open_store
-from tests.conftest import VoilaServer, free_port, need, offline_page
+from tests.conftest import (
+    PHONE,
+    PROJECTOR,
+    TOUCH_TABLE,
+    VoilaServer,
+    free_port,
+    need,
+    offline_page,
+)
 from tests.xss import PAYLOADS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
-PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
-TOUCH_TABLE = {"viewport": {"width": 1920, "height": 1080}, "has_touch": True}
 AXE = (
     Path(__file__).resolve().parent.parent
     / ".venv"
