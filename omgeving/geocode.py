@@ -26,7 +26,7 @@ from typing import Any
 import requests
 
 from omgeving._errors import ServiceError, ValidationError
-from omgeving.pdok import RequestRefusedError, _reason, _user_agent, pdok_root
+from omgeving.pdok import RequestRefusedError, _json, _reason, _user_agent, pdok_root
 
 __all__ = ["KINDS", "LOCATIESERVER_PATH", "MAX_ROWS", "Place", "search_places"]
 
@@ -168,14 +168,7 @@ def _body(response: requests.Response, url: str) -> Any:
             url=url,
             detail=detail,
         )
-    try:
-        return response.json()
-    except ValueError as err:
-        kind = response.headers.get("Content-Type", "unknown type")
-        raise ServiceError(
-            f"PDOK Locatieserver answered {url} with something that is not JSON ({kind}); "
-            f"check OMGEVING_PDOK_ROOT ({pdok_root()})"
-        ) from err
+    return _json(response, url, service="PDOK Locatieserver")
 
 
 def _places(body: Any, url: str, codes: set[str]) -> list[Place]:

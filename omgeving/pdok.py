@@ -475,15 +475,20 @@ def _consistent_crs(known: str | None, page: Page, requested: str) -> str:
     return crs
 
 
-def _parse(response: requests.Response, url: str) -> Page:
+def _json(response: requests.Response, url: str, *, service: str = "PDOK") -> Any:
+    """Return the JSON body of ``response``, or say which service sent something else."""
     try:
-        body = response.json()
+        return response.json()
     except ValueError as err:
         kind = response.headers.get("Content-Type", "unknown type")
         raise ServiceError(
-            f"PDOK answered {url} with something that is not JSON ({kind}); check that "
-            f"{ROOT_VARIABLE} ({pdok_root()}) points at PDOK's OGC API"
+            f"{service} answered {url} with something that is not JSON ({kind}); check that "
+            f"{ROOT_VARIABLE} ({pdok_root()}) points at PDOK"
         ) from err
+
+
+def _parse(response: requests.Response, url: str) -> Page:
+    body = _json(response, url)
     if not isinstance(body, dict):
         raise ServiceError(f"PDOK answered {url} with JSON that is not an object; try again later")
     header = response.headers.get("Content-Crs")
