@@ -1,4 +1,4 @@
-"""The ``omgeving`` command: demo, init, fetch, serve, staff.
+"""The ``omgeving`` command: demo, init, fetch, serve, staff, export, participant, purge.
 
 Every failure ends in one line that says what was wrong and what to do, and a non-zero exit.
 """
@@ -106,6 +106,43 @@ def _parser() -> argparse.ArgumentParser:
     )
     staff.add_argument("--port", type=int, default=8867, help="port (default 8867)")
     staff.set_defaults(run=_staff)
+
+    export = sub.add_parser("export", help="export every reaction (GeoPackage, GeoJSON, CSV)")
+    export.add_argument("dir", nargs="?", default=Path("."), type=Path)
+    export.add_argument(
+        "--format",
+        default="gpkg",
+        help="gpkg, geojson or csv, or several with commas: gpkg,geojson,csv (default gpkg)",
+    )
+    export.add_argument(
+        "--out", type=Path, help="folder to write to (default: the project's exports/)"
+    )
+    export.add_argument("--scenario", help="only the reactions on this scenario (its slug)")
+    export.set_defaults(run=_export)
+
+    person = sub.add_parser(
+        "participant",
+        help="export or erase everything of one participant (GDPR requests)",
+        description="A resident finds their participant code under 'Privacy' in the app. "
+        "Give it here to hand them their data (--export) or to erase it (--erase).",
+    )
+    person.add_argument("dir", type=Path, help="project folder")
+    person.add_argument("code", help="the participant code the resident gave")
+    what = person.add_mutually_exclusive_group(required=True)
+    what.add_argument("--export", type=Path, metavar="FILE", help="write their data as JSON")
+    what.add_argument("--erase", action="store_true", help="erase their data (audited)")
+    person.add_argument("--by", help="who handles the request (for the audit log)")
+    person.add_argument("--reason", help="why, e.g. the request's date and number")
+    person.set_defaults(run=_participant)
+
+    purge = sub.add_parser(
+        "purge", help="erase reactions older than the retention period ([privacy])"
+    )
+    purge.add_argument("dir", nargs="?", default=Path("."), type=Path)
+    purge.add_argument(
+        "--dry-run", action="store_true", help="only say how many would be erased"
+    )
+    purge.set_defaults(run=_purge)
     return parser
 
 
@@ -209,6 +246,81 @@ def _staff(args: argparse.Namespace) -> int:
         )
 
     return serve(project, options, ready=ready)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from omgeving.export import export_reactions
+    from omgeving.project import open_project
+
+    project = open_project(args.dir)
+    formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
+    for path in export_reactions(
+        project, formats, out_dir=args.out, scenario=args.scenario, progress=True
+    ):
+        print(f"Written: {path}")
+    return 0
+
+
+def _participant(args: argparse.Namespace) -> int:
+    import json
+    import re
+
+    from omgeving.project import open_project
+    from omgeving.store import open_store
+
+    project = open_project(args.dir)
+    code = re.sub(r"[\s-]", "", args.code).lower()
+    if not re.fullmatch(r"[0-9a-f]{32}", code):
+        raise OmgevingError(
+            f"participant code {args.code!r} is not a code from the app; it has 32 "
+            "characters 0-9 and a-f (spaces and dashes are ignored)"
+        )
+    with open_store(project.store_url()) as store:
+        if args.export:
+            data = store.participant_data(code)
+            args.export.write_text(
+                json.dumps(data.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
+            )
+            print(
+                f"Written: {args.export} ({len(data.reactions)} reactions, "
+                f"{len(data.agreements)} agreements, {len(data.reports)} reports)"
+            )
+            return 0
+        if not args.by or not args.reason:
+            raise OmgevingError(
+                "--erase needs --by NAME and --reason TEXT, for the audit log "
+                "(e.g. --by 'J. de Vries' --reason 'AVG-verzoek 2026-041')"
+            )
+        done = store.erase_participant(code, actor=args.by, reason=args.reason)
+    print(
+        f"Erased: {done.reactions} reactions (kept as 'erased' for the record), "
+        f"{done.agreements} agreements, {done.reports} reports"
+    )
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from omgeving.project import open_project
+    from omgeving.store import open_store
+
+    project = open_project(args.dir)
+    days = project.config.privacy.retention_days
+    before = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
+    with open_store(project.store_url()) as store:
+        if args.dry_run:
+            due = sum(
+                1
+                for r in store.snapshot().reactions
+                if r.created < before and r.status != "erased"
+            )
+            print(f"{due} reactions are older than {days} days (before {before}); "
+                  "run without --dry-run to erase them")
+            return 0
+        erased = store.purge(before, actor="omgeving purge")
+    print(f"Erased {erased} reactions older than {days} days (before {before})")
+    return 0
 
 
 if __name__ == "__main__":

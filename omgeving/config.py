@@ -19,6 +19,7 @@ from omgeving._errors import ConfigError
 __all__ = [
     "DEFAULT_THEMES",
     "EveningConfig",
+    "PrivacyConfig",
     "ProjectConfig",
     "ScenarioRef",
     "SourcesConfig",
@@ -99,6 +100,15 @@ class StaffConfig:
 
 
 @dataclass(frozen=True)
+class PrivacyConfig:
+    """How long reactions are kept; ``omgeving purge`` erases what is older."""
+
+    # Two years: an omgevingsvisie's participation and its participatieverslag are done by
+    # then, and the verslag (with its annex of every reaction) is what the archive keeps.
+    retention_days: int = 730
+
+
+@dataclass(frozen=True)
 class ProjectConfig:
     """A project's configuration, as read from ``omgeving.toml``."""
 
@@ -115,6 +125,7 @@ class ProjectConfig:
     scenarios: tuple[ScenarioRef, ...] = ()
     evening: EveningConfig = field(default_factory=EveningConfig)
     staff: StaffConfig = field(default_factory=StaffConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
 
     def to_toml(self) -> str:
         """Return the configuration as TOML text."""
@@ -133,6 +144,7 @@ class ProjectConfig:
             "sources": asdict(self.sources),
             "evening": asdict(self.evening),
             "staff": asdict(self.staff),
+            "privacy": asdict(self.privacy),
         }
         if self.scenarios:
             data["scenarios"] = [asdict(s) for s in self.scenarios]
@@ -145,6 +157,7 @@ _TABLES: dict[str, set[str]] = {
     "store": {"url"},
     "evening": {"public_url", "cycle_seconds"},
     "staff": {"token"},
+    "privacy": {"retention_days"},
     "sources": {"wijken_en_buurten", "bag"},
     "scenarios": {"slug", "name", "description"},
 }
@@ -238,6 +251,8 @@ def _parse(raw: dict[str, Any], text: str, path: Path) -> ProjectConfig:
         scenarios=_scenarios(raw.get("scenarios", []), where),
         evening=_evening(raw.get("evening", {}), where),
         staff=StaffConfig(token=_text(raw.get("staff", {}), "token", where)),
+        privacy=PrivacyConfig(
+            retention_days=_int(raw.get("privacy", {}), "retention_days", where, 730, 30, 3650)),
     )
 
 

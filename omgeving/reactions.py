@@ -10,7 +10,7 @@ import json
 import math
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ __all__ = [
 MAX_TEXT = 1000
 MAX_VERTICES = 2000
 CHANNELS = ("online", "tafel", "papier", "staff", "openstad")
-STATUSES = ("pending", "visible", "hidden", "withdrawn")
+STATUSES = ("pending", "visible", "hidden", "withdrawn", "erased")
 _ID = re.compile(r"^[0-9a-f]{32}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -46,10 +46,10 @@ def new_reaction_id() -> str:
 
 @dataclass(frozen=True)
 class Reaction:
-    """One stored reaction. ``geometry`` is GeoJSON in EPSG:4326."""
+    """One stored reaction. ``geometry`` is GeoJSON in EPSG:4326 (None once erased)."""
 
     id: str
-    geometry: dict[str, Any]
+    geometry: dict[str, Any] | None
     theme: str
     text: str
     channel: str
@@ -64,6 +64,10 @@ class Reaction:
     seq: int = 0
     changed: int = 0
     reason: str | None = None  # the moderator's reason of the last status change
+
+    def to_record(self) -> dict[str, Any]:
+        """Return every field as plain JSON types."""
+        return asdict(self)
 
     def to_feature(self) -> dict[str, Any]:
         """Return the reaction as a GeoJSON feature (text stays plain; escape when showing)."""

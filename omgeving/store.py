@@ -28,9 +28,18 @@ import apsw
 from omgeving._errors import StoreError, ValidationError
 from omgeving.reactions import Reaction
 
-__all__ = ["MIN_SQLITE", "SCHEMA_VERSION", "AuditEntry", "SQLiteStore", "open_store"]
+__all__ = [
+    "MIN_SQLITE",
+    "SCHEMA_VERSION",
+    "AuditEntry",
+    "Erasure",
+    "ParticipantData",
+    "SQLiteStore",
+    "Snapshot",
+    "open_store",
+]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MIN_SQLITE = (3, 51, 3)
 BUSY_TIMEOUT_MS = 10_000
 MAX_REASON = 500
@@ -38,7 +47,7 @@ _NETWORK_FS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs"
                "glusterfs", "fuse.glusterfs", "davfs", "fuse.rclone"}
 
 _REACTIONS = """
-CREATE TABLE reactions (
+CREATE TABLE {name} (
     seq         INTEGER PRIMARY KEY AUTOINCREMENT,
     id          TEXT NOT NULL UNIQUE,
     geometry    TEXT NOT NULL,
@@ -50,7 +59,8 @@ CREATE TABLE reactions (
     participant TEXT NOT NULL,
     buurt       TEXT,
     created     TEXT NOT NULL,
-    status      TEXT NOT NULL CHECK (status IN ('pending', 'visible', 'hidden', 'withdrawn')),
+    status      TEXT NOT NULL CHECK (status IN ('pending', 'visible', 'hidden', 'withdrawn',
+                                                'erased')),
     agrees      INTEGER NOT NULL DEFAULT 0,
     reports     INTEGER NOT NULL DEFAULT 0,
     changed     INTEGER NOT NULL DEFAULT 0,
@@ -110,6 +120,44 @@ class AuditEntry:
     reason: str
 
 
+@dataclass(frozen=True)
+class ParticipantData:
+    """Everything the store holds of one participant token (for a GDPR access request)."""
+
+    participant: str
+    reactions: list[Reaction]
+    agreements: list[tuple[str, str]]  # (reaction id, time)
+    reports: list[tuple[str, str, str]]  # (reaction id, reason, time)
+
+    def to_json(self) -> dict:
+        """Return the data as plain JSON types, to hand to the participant."""
+        return {
+            "deelnemer": self.participant,
+            "reacties": [r.to_record() for r in self.reactions],
+            "instemmingen": [{"reactie": r, "tijd": t} for r, t in self.agreements],
+            "meldingen": [{"reactie": r, "reden": why, "tijd": t}
+                          for r, why, t in self.reports],
+        }
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What an erasure removed: reactions emptied, agreements and reports deleted."""
+
+    reactions: int
+    agreements: int
+    reports: int
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every reaction and the audit log, read in one transaction (for exports and reports)."""
+
+    taken: str
+    reactions: list[Reaction]
+    audit: list[AuditEntry]
+
+
 def open_store(url: str) -> SQLiteStore:
     """Open the store at ``url``.
 
@@ -152,15 +200,15 @@ class SQLiteStore:
             self._db.set_busy_timeout(BUSY_TIMEOUT_MS)
             mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA foreign_keys=ON")
         except apsw.Error as err:
             raise StoreError(f"cannot open the reaction store {self.path}: {err}; "
                              "check that the file is a SQLite database and writable") from err
         if mode.lower() != "wal":
             raise StoreError(f"the reaction store {self.path} cannot use WAL (got {mode!r})")
         self._lock = os.open(f"{self.path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        with self._write() as db:
+        with self._write() as db:  # foreign keys are off while an upgrade rebuilds a table
             _create_or_upgrade(db, self.path)
+        self._db.execute("PRAGMA foreign_keys=ON")
 
     @contextmanager
     def _write(self) -> Iterator[apsw.Connection]:
@@ -360,6 +408,70 @@ class SQLiteStore:
         with self._write() as db:
             _audit(db, _reason(actor, what="actor"), action, reaction_id, _reason(reason))
 
+    # -- privacy -----------------------------------------------------------------------------
+
+    def participant_data(self, participant: str) -> ParticipantData:
+        """Return everything stored of ``participant`` (reactions, agreements, reports)."""
+        with self._read():
+            return ParticipantData(
+                participant,
+                [_reaction(r) for r in self._db.execute(
+                    f"SELECT {_COLUMNS} FROM reactions WHERE participant=? ORDER BY seq",
+                    (participant,))],
+                list(self._db.execute("SELECT reaction_id, created FROM agreements "
+                                      "WHERE participant=? ORDER BY rowid", (participant,))),
+                list(self._db.execute("SELECT reaction_id, reason, created FROM reports "
+                                      "WHERE participant=? ORDER BY rowid", (participant,))),
+            )
+
+    def erase_participant(self, participant: str, *, actor: str, reason: str) -> Erasure:
+        """Erase a participant's data (GDPR art. 17), and say so in the audit log.
+
+        Their agreements and reports are deleted and the counts they added taken off. Their
+        reactions keep only id, channel, scenario and time, with status ``erased`` and the
+        reason, so the participatieverslag still accounts for every reaction ever made; text,
+        place, theme, sentiment, buurt and token are gone, and so are others' agreements and
+        reports on them.
+        """
+        actor, reason = _reason(actor, what="actor"), _reason(reason)
+        if not participant:
+            raise ValidationError("the participant token is empty", key="error.invalid")
+        with self._write() as db:
+            agreements = _uncount(db, "agreements", "agrees", participant)
+            reports = _uncount(db, "reports", "reports", participant)
+            erased = _erase(db, "participant=?", (participant,), actor, "erase", reason)
+            _audit(db, actor, "erase", None, f"{reason} ({erased} reacties, {agreements} "
+                   f"instemmingen, {reports} meldingen van één deelnemer gewist)")
+        return Erasure(erased, agreements, reports)
+
+    def purge(self, before: str, *, actor: str) -> int:
+        """Erase every reaction created before ISO time ``before`` (the retention period).
+
+        Each erased reaction keeps its id, channel, scenario, time and an audit entry, like
+        :meth:`erase_participant`; returns how many were erased.
+        """
+        actor = _reason(actor, what="actor")
+        why = f"bewaartermijn verstreken (van voor {before})"
+        with self._write() as db:
+            erased = _erase(db, "created<?", (before,), actor, "purge", why)
+            if erased:
+                _audit(db, actor, "purge", None, f"{why}: {erased} reacties gewist")
+        return erased
+
+    def snapshot(self) -> Snapshot:
+        """Return every reaction and the audit log as of one moment (one read transaction)."""
+        with self._read():
+            return Snapshot(_now(), self.all(), self.audit_log())
+
+    @contextmanager
+    def _read(self) -> Iterator[None]:
+        """One read transaction: every query inside sees the same committed state (WAL)."""
+        self._db.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
+
     # -- health ------------------------------------------------------------------------------
 
     def schema_version(self) -> int:
@@ -387,6 +499,28 @@ def _audit(db: apsw.Connection, actor: str, action: str, reaction_id: str | None
            reason: str) -> None:
     db.execute("INSERT INTO audit (at, actor, action, reaction_id, reason) VALUES (?,?,?,?,?)",
                (_now(), actor, action, reaction_id, reason))
+
+
+def _uncount(db: apsw.Connection, table: str, column: str, participant: str) -> int:
+    """Delete a participant's agreements or reports and take them off the counts."""
+    db.execute(f"UPDATE reactions SET {column}={column}-1, changed={_NEXT_CHANGE} WHERE id IN "
+               f"(SELECT reaction_id FROM {table} WHERE participant=?)", (participant,))
+    db.execute(f"DELETE FROM {table} WHERE participant=?", (participant,))
+    return db.changes()
+
+
+def _erase(db: apsw.Connection, where: str, args: tuple, actor: str, action: str,
+           reason: str) -> int:
+    """Empty the reactions matching ``where`` to their id, channel, scenario and time."""
+    chosen = f"SELECT id FROM reactions WHERE status!='erased' AND {where}"
+    db.execute(f"INSERT INTO audit (at, actor, action, reaction_id, reason) "
+               f"SELECT ?, ?, ?, id, ? FROM ({chosen})", (_now(), actor, action, reason, *args))
+    for table in ("agreements", "reports"):
+        db.execute(f"DELETE FROM {table} WHERE reaction_id IN ({chosen})", args)
+    db.execute(f"UPDATE reactions SET geometry='null', theme='', text='', sentiment=NULL, "
+               f"buurt=NULL, participant='', agrees=0, reports=0, status='erased', reason=?, "
+               f"changed={_NEXT_CHANGE} WHERE status!='erased' AND {where}", (reason, *args))
+    return db.changes()
 
 
 def moderation(action: str, actor: object, reason: object
@@ -424,17 +558,24 @@ def _create_or_upgrade(db: apsw.Connection, path: Path) -> None:
         raise StoreError(f"the reaction store {path} has schema version {found}, newer than "
                          f"this omgeving ({SCHEMA_VERSION}); upgrade omgeving")
     if found == 0:
-        db.execute(_REACTIONS)
-    elif found == 1:  # v1 had no withdrawn status, change counter or reason: rebuild the table
-        db.execute("ALTER TABLE reactions RENAME TO reactions_v1")
-        db.execute("DROP INDEX IF EXISTS reactions_status")
-        db.execute(_REACTIONS)
-        db.execute("INSERT INTO reactions (seq, id, geometry, theme, text, sentiment, scenario, "
-                   "channel, participant, buurt, created, status, agrees, reports, changed) "
-                   "SELECT seq, id, geometry, theme, text, sentiment, scenario, channel, "
-                   "participant, buurt, created, status, agrees, reports, seq "
-                   "FROM reactions_v1")
-        db.execute("DROP TABLE reactions_v1")
+        db.execute(_REACTIONS.format(name="reactions"))
+    elif found < SCHEMA_VERSION:
+        # SQLite cannot alter a CHECK constraint: copy the rows into a new table, drop the old
+        # one and rename it, with foreign keys off (SQLite's own recipe), then check that
+        # agreements and reports still point at reactions. v1 had no change counter or reason.
+        changed, reason = ("seq", "NULL") if found == 1 else ("changed", "reason")
+        db.execute(_REACTIONS.format(name="reactions_new"))
+        db.execute("INSERT INTO reactions_new (seq, id, geometry, theme, text, sentiment, "
+                   "scenario, channel, participant, buurt, created, status, agrees, reports, "
+                   "changed, reason) SELECT seq, id, geometry, theme, text, sentiment, scenario, "
+                   f"channel, participant, buurt, created, status, agrees, reports, {changed}, "
+                   f"{reason} FROM reactions")
+        db.execute("DROP TABLE reactions")
+        db.execute("ALTER TABLE reactions_new RENAME TO reactions")
+        if db.execute("PRAGMA foreign_key_check").fetchone():
+            raise StoreError(f"upgrading the reaction store {path} from schema {found} would "
+                             "orphan agreements or reports; nothing was changed. Please report "
+                             "this with the file")
     db.execute(_SCHEMA)
     db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                (str(SCHEMA_VERSION),))

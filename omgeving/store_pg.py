@@ -39,9 +39,18 @@ from typing import TypeVar
 import psycopg
 from psycopg import errors
 
-from omgeving._errors import StoreError
+from omgeving._errors import StoreError, ValidationError
 from omgeving.reactions import Reaction
-from omgeving.store import SCHEMA_VERSION, AuditEntry, _now, _reason, moderation
+from omgeving.store import (
+    SCHEMA_VERSION,
+    AuditEntry,
+    Erasure,
+    ParticipantData,
+    Snapshot,
+    _now,
+    _reason,
+    moderation,
+)
 
 __all__ = ["PostgresStore"]
 
@@ -62,7 +71,7 @@ CREATE SEQUENCE change_counter AS bigint;
 CREATE TABLE reactions (
     seq         bigint PRIMARY KEY,
     id          text NOT NULL UNIQUE,
-    geom        geometry(Geometry, 4326) NOT NULL,
+    geom        geometry(Geometry, 4326),
     geojson     text NOT NULL,
     theme       text NOT NULL,
     text        text NOT NULL,
@@ -72,7 +81,8 @@ CREATE TABLE reactions (
     participant text NOT NULL,
     buurt       text,
     created     text NOT NULL,
-    status      text NOT NULL CHECK (status IN ('pending', 'visible', 'hidden', 'withdrawn')),
+    status      text NOT NULL CONSTRAINT reactions_status_check
+                CHECK (status IN ('pending', 'visible', 'hidden', 'withdrawn', 'erased')),
     agrees      integer NOT NULL DEFAULT 0,
     reports     integer NOT NULL DEFAULT 0,
     changed     bigint NOT NULL,
@@ -132,6 +142,12 @@ BEGIN
     END;
     PERFORM pg_advisory_unlock({_CLAIM_LOCK});
 END $$;
+"""
+_UPGRADE_FROM_2 = """
+ALTER TABLE reactions ALTER COLUMN geom DROP NOT NULL;
+ALTER TABLE reactions DROP CONSTRAINT reactions_status_check;
+ALTER TABLE reactions ADD CONSTRAINT reactions_status_check
+    CHECK (status IN ('pending', 'visible', 'hidden', 'withdrawn', 'erased'));
 """
 _TABLES = ("meta", "reactions", "agreements", "reports", "audit")
 _TRIGGERS = ("audit_no_update", "audit_no_truncate")
@@ -500,6 +516,81 @@ class PostgresStore:
         actor, reason = _reason(actor, what="actor"), _reason(reason)
         self._write(lambda cur: _audit(cur, actor, action, reaction_id, reason))
 
+    # -- privacy -----------------------------------------------------------------------------
+
+    def participant_data(self, participant: str) -> ParticipantData:
+        """Return everything stored of ``participant`` (reactions, agreements, reports)."""
+        db = self._ready()
+        try:
+            with db.transaction(), db.cursor() as cur:
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                reactions = cur.execute(
+                    f"SELECT {_COLUMNS} FROM reactions WHERE participant=%s ORDER BY seq",
+                    (participant,)).fetchall()
+                agreements = cur.execute(
+                    "SELECT reaction_id, created FROM agreements WHERE participant=%s "
+                    "ORDER BY created, reaction_id", (participant,)).fetchall()
+                reports = cur.execute(
+                    "SELECT reaction_id, reason, created FROM reports WHERE participant=%s "
+                    "ORDER BY n", (participant,)).fetchall()
+        except psycopg.Error as err:
+            raise StoreError(
+                f"the reaction store {self.url} cannot be read: {_first_line(err)}"
+            ) from err
+        return ParticipantData(participant, [_reaction(r) for r in reactions],
+                               [tuple(a) for a in agreements], [tuple(r) for r in reports])
+
+    def erase_participant(self, participant: str, *, actor: str, reason: str) -> Erasure:
+        """Erase a participant's data (GDPR art. 17), and say so in the audit log.
+
+        See :meth:`omgeving.store.SQLiteStore.erase_participant`.
+        """
+        actor, reason = _reason(actor, what="actor"), _reason(reason)
+        if not participant:
+            raise ValidationError("the participant token is empty", key="error.invalid")
+
+        def work(cur: psycopg.Cursor) -> Erasure:
+            changed = _claim(cur)
+            agreements = _uncount(cur, "agreements", "agrees", participant, changed)
+            reports = _uncount(cur, "reports", "reports", participant, changed)
+            erased = _erase(cur, "participant=%s", (participant,), actor, "erase", reason,
+                            changed)
+            _audit(cur, actor, "erase", None, f"{reason} ({erased} reacties, {agreements} "
+                   f"instemmingen, {reports} meldingen van één deelnemer gewist)")
+            return Erasure(erased, agreements, reports)
+
+        return self._write(work)
+
+    def purge(self, before: str, *, actor: str) -> int:
+        """Erase every reaction created before ISO time ``before`` (the retention period)."""
+        actor = _reason(actor, what="actor")
+        why = f"bewaartermijn verstreken (van voor {before})"
+
+        def work(cur: psycopg.Cursor) -> int:
+            erased = _erase(cur, "created<%s", (before,), actor, "purge", why, _claim(cur))
+            if erased:
+                _audit(cur, actor, "purge", None, f"{why}: {erased} reacties gewist")
+            return erased
+
+        return self._write(work)
+
+    def snapshot(self) -> Snapshot:
+        """Return every reaction and the audit log as of one moment (REPEATABLE READ)."""
+        db = self._ready()
+        try:
+            with db.transaction(), db.cursor() as cur:
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                reactions = cur.execute(
+                    f"SELECT {_COLUMNS} FROM reactions ORDER BY seq").fetchall()
+                audit = cur.execute("SELECT seq, at, actor, action, reaction_id, reason "
+                                    "FROM audit ORDER BY seq").fetchall()
+        except psycopg.Error as err:
+            raise StoreError(
+                f"the reaction store {self.url} cannot be read: {_first_line(err)}"
+            ) from err
+        return Snapshot(_now(), [_reaction(r) for r in reactions],
+                        [AuditEntry(*a) for a in audit])
+
     # -- health ------------------------------------------------------------------------------
 
     def schema_version(self) -> int:
@@ -553,6 +644,39 @@ def _audit(
     )
 
 
+def _uncount(cur: psycopg.Cursor, table: str, column: str, participant: str,
+             changed: int) -> int:
+    """Delete a participant's agreements or reports and take them off the counts."""
+    cur.execute(
+        f"WITH gone AS (DELETE FROM {table} WHERE participant=%s RETURNING reaction_id) "
+        f"UPDATE reactions r SET {column}={column}-g.n, changed=%s, "
+        "changed_xid=pg_current_xact_id() FROM (SELECT reaction_id, count(*) AS n FROM gone "
+        "GROUP BY reaction_id) g WHERE r.id=g.reaction_id RETURNING g.n",
+        (participant, changed),
+    )
+    return sum(n for (n,) in cur.fetchall())
+
+
+def _erase(cur: psycopg.Cursor, where: str, args: tuple, actor: str, action: str, reason: str,
+           changed: int) -> int:
+    """Empty the reactions matching ``where`` to their id, channel, scenario and time."""
+    ids = [i for (i,) in cur.execute(
+        f"SELECT id FROM reactions WHERE status<>'erased' AND {where} FOR UPDATE", args)]
+    if not ids:
+        return 0
+    cur.execute("INSERT INTO audit (at, actor, action, reaction_id, reason) "
+                "SELECT %s, %s, %s, unnest(%s::text[]), %s", (_now(), actor, action, ids, reason))
+    for table in ("agreements", "reports"):
+        cur.execute(f"DELETE FROM {table} WHERE reaction_id = ANY(%s)", (ids,))
+    cur.execute(
+        "UPDATE reactions SET geom=NULL, geojson='null', theme='', text='', sentiment=NULL, "
+        "buurt=NULL, participant='', agrees=0, reports=0, status='erased', reason=%s, "
+        "changed=%s, changed_xid=pg_current_xact_id() WHERE id = ANY(%s)",
+        (reason, changed, ids),
+    )
+    return len(ids)
+
+
 def _create_or_upgrade(db: psycopg.Connection, url: str) -> None:
     """Create the schema once (one process at a time), or refuse a newer one."""
     cur = db.cursor()
@@ -567,7 +691,13 @@ def _create_or_upgrade(db: psycopg.Connection, url: str) -> None:
                 f"the reaction store {url} has schema version {found}, newer "
                 f"than this omgeving ({SCHEMA_VERSION}); upgrade omgeving"
             )
-        if found:  # no PostgreSQL store was ever written with an older schema
+        if found == 2:  # v3: erased reactions keep no place
+            cur.execute(_UPGRADE_FROM_2)
+            cur.execute(
+                "UPDATE meta SET value=%s WHERE key='schema_version'", (str(SCHEMA_VERSION),)
+            )
+            return
+        if found:  # the first PostgreSQL stores were written with schema 2
             raise StoreError(
                 f"the reaction store {url} has schema version {found}, which "
                 "this omgeving cannot upgrade; export it with the omgeving that "

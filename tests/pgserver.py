@@ -127,6 +127,17 @@ class PostgresServer:
         self.sql(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
         return self.url(name)
 
+    def restore(self, dump: Path) -> str:
+        """Load a plain ``pg_dump`` file into a new database (no template); return its URL."""
+        name = f"omg_restored_{os.getpid()}_{next(_numbers)}"
+        self.sql(f"CREATE DATABASE {name} TEMPLATE template0")
+        done = subprocess.run(
+            [str(self.bin_dir / "psql"), "-q", "-v", "ON_ERROR_STOP=1", "-d", self.url(name),
+             "-f", str(dump)], capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"psql could not load {dump}:\n{done.stderr}")
+        return self.url(name)
+
     def stop(self) -> None:
         """Stop the server (``pg_ctl stop -m fast``) and remove its directory."""
         try:

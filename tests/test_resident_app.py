@@ -13,7 +13,7 @@ from traitlets import TraitError
 
 from omgeving.apps.resident import ResidentApp, fit_zoom
 from omgeving.config import read_config, write_config
-from tests.xss import PAYLOADS, assert_no_raw_html
+from tests.xss import PAYLOADS, assert_no_raw_html, widgets
 
 
 @pytest.fixture
@@ -310,3 +310,10 @@ def test_pre_moderation_holds_reactions_until_a_moderator_approves(project_copy,
     assert app.ctx.store.moderate(rid, "approve", actor="Moderator", reason="in orde")
     other.refresh()
     assert rid in {f["properties"]["id"] for f in other.reactions_layer.data["features"]}
+
+
+def test_privacy_note_shows_this_windows_participant_code(app):
+    (note,) = [x for x in widgets(app.widget) if isinstance(x, w.Accordion)]
+    text = note.children[0].value
+    assert " ".join(app.ctx.participant[i : i + 4] for i in range(0, 32, 4)) in text
+    assert "730 dagen" in text and note.selected_index is None  # folded until opened

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
 import apsw
 import pytest
 
@@ -212,3 +216,117 @@ def test_postgresql_reconnects_after_a_lost_connection(pg_server):
             store.count()
         assert store.count() == 1  # the next call has a new connection
         assert store.add(reaction()) is True
+
+
+# -- privacy: access, erasure (GDPR) and retention ------------------------------------------
+
+
+def test_participant_data_holds_everything_of_one_token(store):
+    mine, theirs = reaction(participant="ik"), reaction(participant="jij")
+    store.add(mine)
+    store.add(theirs)
+    store.agree(theirs.id, "ik")
+    store.report(theirs.id, "ik", "reclame")
+    data = store.participant_data("ik")
+    assert [r.id for r in data.reactions] == [mine.id]
+    assert [a[0] for a in data.agreements] == [theirs.id]
+    assert [(r, why) for r, why, _ in data.reports] == [(theirs.id, "reclame")]
+    as_json = data.to_json()
+    assert as_json["reacties"][0]["text"] == mine.text and as_json["deelnemer"] == "ik"
+    assert store.participant_data("niemand").reactions == []
+
+
+def test_erasing_a_participant_keeps_an_accountable_trace(store):
+    mine, theirs = reaction(participant="ik"), reaction(participant="jij")
+    store.add(mine)
+    store.add(theirs)
+    store.agree(theirs.id, "ik")
+    store.agree(theirs.id, "derde")
+    store.agree(mine.id, "jij")
+    store.report(theirs.id, "ik", "reclame")
+    cursor = max(r.changed for r in store.all())
+
+    erased = store.erase_participant("ik", actor="Anna (privacy)", reason="verzoek 2026-12")
+    assert (erased.reactions, erased.agreements, erased.reports) == (1, 1, 1)
+
+    gone = store.get(mine.id)
+    assert (gone.status, gone.text, gone.geometry, gone.participant, gone.buurt) == (
+        "erased", "", None, "", None)
+    assert gone.channel == mine.channel and gone.created == mine.created
+    assert gone.reason == "verzoek 2026-12" and gone.agrees == 0
+    other = store.get(theirs.id)
+    assert (other.agrees, other.reports) == (1, 0)  # only "derde" still agrees
+    assert store.participant_data("ik").reactions == []
+    assert store.agreed_by("jij") == set()  # agreements on an erased reaction go too
+    assert {r.id for r in store.changes(cursor)} == {mine.id, theirs.id}  # the wall hears it
+    log = store.audit_log()
+    assert [(e.action, e.reaction_id) for e in log] == [("erase", mine.id), ("erase", None)]
+    assert "1 reacties" in log[-1].reason and "ik" not in log[-1].reason.split()
+    assert store.integrity_check() == "ok"
+    assert store.erase_participant("ik", actor="Anna", reason="nogmaals").reactions == 0
+    with pytest.raises(ValidationError):
+        store.erase_participant("jij", actor="Anna", reason=" ")
+
+
+def test_purge_erases_what_is_older_than_the_retention_period(store):
+    old = replace(reaction(participant="a"), created="2024-01-01T10:00:00+00:00")
+    new = reaction(participant="b")
+    store.add(old)
+    store.add(new)
+    store.agree(old.id, "b")
+    assert store.purge("2025-01-01T00:00:00+00:00", actor="omgeving purge") == 1
+    assert store.get(old.id).status == "erased" and store.get(new.id).text == new.text
+    assert store.agreed_by("b") == set()
+    assert [e.action for e in store.audit_log()] == ["purge", "purge"]
+    assert store.purge("2025-01-01T00:00:00+00:00", actor="omgeving purge") == 0
+    assert len(store.audit_log()) == 2  # an empty purge leaves no entry
+    assert store.integrity_check() == "ok"
+
+
+def test_snapshot_has_every_reaction_and_the_audit_log(store):
+    shown, hidden = reaction(), reaction()
+    store.add(shown)
+    store.add(hidden)
+    store.moderate(hidden.id, "hide", actor="mod", reason="scheldwoord")
+    snap = store.snapshot()
+    assert [r.id for r in snap.reactions] == [shown.id, hidden.id]
+    assert snap.reactions[1].status == "hidden" and snap.reactions[1].reason == "scheldwoord"
+    assert [e.action for e in snap.audit] == ["hide"]
+
+
+# -- upgrades: stores written by the omgeving of an earlier schema ---------------------------
+
+DATA = Path(__file__).parent / "data"
+
+
+def old_store_url(kind: str, tmp_path, pg_server=None) -> str:
+    """A store written by an earlier omgeving (see tests/data/make_old_stores.py)."""
+    if kind.endswith("postgresql"):
+        return pg_server.restore(DATA / f"store-{kind}.sql")
+    copy = tmp_path / "reactions.sqlite"
+    shutil.copy(DATA / f"store-{kind}.sqlite", copy)
+    return f"sqlite:///{copy}"
+
+
+@pytest.mark.parametrize("kind", ["v1", "v2", "v2-postgresql"])
+def test_an_older_store_is_upgraded_without_losing_a_row(kind, tmp_path, request):
+    pg = request.getfixturevalue("pg_server") if kind.endswith("postgresql") else None
+    with open_store(old_store_url(kind, tmp_path, pg)) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert store.integrity_check() == "ok"
+        rows = {r.id[0]: r for r in store.all()}
+        assert sorted(rows) == list("abcdef")
+        assert rows["a"].text == "Meer starterswoningen bij de kerk"
+        assert rows["b"].geometry["type"] == "LineString" and rows["c"].sentiment == -2
+        assert rows["d"].text.startswith("=HYPERLINK") and rows["d"].status == "hidden"
+        assert rows["e"].status == "pending" and rows["a"].scenario == "compact-bouwen"
+        if kind != "v1":  # schema 2 added agreements, reports, withdrawal and the audit log
+            assert (rows["a"].agrees, rows["c"].reports) == (2, 1)
+            assert rows["f"].status == "withdrawn" and rows["d"].reason == "kwetsend"
+            assert [e.action for e in store.audit_log()] == ["restore", "hide"]
+        cursor = max(r.changed for r in rows.values())
+        assert store.changes(cursor) == []  # the wall's cursor goes on from where it was
+        assert store.erase_participant(rows["e"].participant, actor="Anna",
+                                       reason="na de upgrade").reactions >= 1
+        assert [r.status for r in store.changes(cursor)].count("erased") >= 1
+        assert store.integrity_check() == "ok"

@@ -196,6 +196,7 @@ class ResidentApp:
                 self.form.widget,
                 self.list.widget,
                 self.pmap.legend(ctx.lang, ctx.text("layers.title")),
+                *([] if self.kiosk else [self._privacy()]),
             ],
             layout=w.Layout(flex="1 1 340px"),
         )
@@ -207,6 +208,18 @@ class ResidentApp:
         if self.kiosk:  # any touch on the form counts as activity
             for widget in (self.form.text, self.form.theme, self.form.sentiment, self.form.buurt):
                 widget.observe(lambda _change: self.touch(), names="value")
+
+    def _privacy(self) -> w.Accordion:
+        """What we store, the retention period, and this window's participant code (folded)."""
+        ctx = self.ctx
+        code = " ".join(ctx.participant[i : i + 4] for i in range(0, len(ctx.participant), 4))
+        days = ctx.project.config.privacy.retention_days
+        body = w.HTML(
+            f"<p>{ctx.say('privacy.text')}</p><p><code>{html.escape(code)}</code></p>"
+            f"<p>{ctx.say('privacy.retention', days=days)}</p>"
+        )
+        box = w.Accordion(children=[body], titles=(ctx.text("privacy.title"),))
+        return box.add_class("omg-privacy")
 
     def _scenario_html(self, slug: str) -> str:
         spec = next((s for s in self.ctx.manifest["scenarios"] if s["slug"] == slug), None)

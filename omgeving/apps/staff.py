@@ -38,7 +38,7 @@ __all__ = ["PAGE_SIZE", "StaffApp", "staff"]
 PAGE_SIZE = 20
 MAX_NAME = 60
 TIMEZONE = "Europe/Amsterdam"
-FILTERS = ("all", "visible", "pending", "hidden", "withdrawn")
+FILTERS = ("all", "visible", "pending", "hidden", "withdrawn", "erased")
 #: Which moderation buttons a row gets, by the reaction's status.
 ROW_ACTIONS = {
     "pending": ("approve", "hide"),
