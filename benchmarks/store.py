@@ -7,12 +7,19 @@ writers connect first and start together, so process start-up is not counted. Th
 100,000 reactions and times the wall's "since" query (``store.changes(cursor)``), median of many
 runs: with nothing new, and with the last 10 changes new.
 
+The naive way, for comparison (backend ``naive``): Python's own ``sqlite3`` on one file in its
+default rollback-journal mode, a 10 s busy timeout, one transaction per reaction, no writer
+queue; writes that still time out are counted as errors.
+
+Every writer figure is the median of ``--repeat`` runs (default 3), with the range of the rate.
+
 Aims (issue 4): at least 1,000 reactions/s with 50 writers, p99 under 50 ms, and a "since"
 query under 5 ms.
 
 Usage::
 
-    .venv/bin/python benchmarks/store.py [--writers 1,10,50,100] [--total 4000]
+    .venv/bin/python benchmarks/store.py [--writers 1,10,50,100] [--total 4000] [--repeat 3]
+        [--backends sqlite,postgresql,naive]
 """
 
 from __future__ import annotations
@@ -49,8 +56,38 @@ def _reaction(writer: str, i: int) -> Reaction:
     )
 
 
+NAIVE_SQL = ("INSERT INTO reactions (id, geometry, theme, text, channel, participant, created) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?)")
+
+
+def naive_worker(path: str, writer: str, count: int) -> None:
+    """The naive writer: stdlib sqlite3, rollback journal, busy timeout, no queue."""
+    import sqlite3
+
+    db = sqlite3.connect(path, timeout=10, isolation_level=None)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    latencies, errors = [], 0
+    start = time.monotonic()
+    for i in range(count):
+        r = _reaction(writer, i)
+        t0 = time.perf_counter()
+        try:
+            db.execute(NAIVE_SQL, (r.id, json.dumps(r.geometry), r.theme, r.text, r.channel,
+                                   r.participant, r.created))
+        except sqlite3.OperationalError:  # "database is locked" after the busy timeout
+            errors += 1
+        latencies.append(time.perf_counter() - t0)
+    end = time.monotonic()
+    print(json.dumps({"start": start, "end": end, "latencies": latencies, "errors": errors}),
+          flush=True)
+
+
 def worker(url: str, writer: str, count: int) -> None:
     """Connect, wait for "go" on stdin, store ``count`` reactions; print the timings."""
+    if url.startswith("naive:///"):
+        naive_worker(url[len("naive:///"):], writer, count)
+        return
     with open_store(url) as store:
         print("ready", flush=True)
         sys.stdin.readline()
@@ -67,7 +104,15 @@ def worker(url: str, writer: str, count: int) -> None:
 
 def run_writers(url: str, writers: int, per_writer: int) -> dict[str, float]:
     """Run ``writers`` processes of ``per_writer`` reactions each; return rate and latency."""
-    open_store(url).close()
+    if url.startswith("naive:///"):
+        import sqlite3
+
+        with sqlite3.connect(url[len("naive:///"):]) as db:
+            db.execute("CREATE TABLE IF NOT EXISTS reactions (seq INTEGER PRIMARY KEY, "
+                       "id TEXT UNIQUE, geometry TEXT, theme TEXT, text TEXT, channel TEXT, "
+                       "participant TEXT, created TEXT)")
+    else:
+        open_store(url).close()
     procs = [
         subprocess.Popen(
             [sys.executable, __file__, "--worker", url, f"w{k}", str(per_writer)],
@@ -89,10 +134,13 @@ def run_writers(url: str, writers: int, per_writer: int) -> dict[str, float]:
         results.append(json.loads(out))
     latencies = sorted(x for r in results for x in r["latencies"])
     elapsed = max(r["end"] for r in results) - min(r["start"] for r in results)
-    with open_store(url) as store:
-        assert store.count() == writers * per_writer
+    errors = sum(r.get("errors", 0) for r in results)
+    if not url.startswith("naive:///"):
+        with open_store(url) as store:
+            assert store.count() == writers * per_writer
     return {
-        "rate": len(latencies) / elapsed,
+        "rate": (len(latencies) - errors) / elapsed,
+        "errors": errors,
         "p50": 1000 * latencies[len(latencies) // 2],
         "p99": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
         "max": 1000 * latencies[-1],
@@ -158,7 +206,8 @@ def main() -> None:
     )
     parser.add_argument("--rows", type=int, default=100_000, help="rows for the since query")
     parser.add_argument("--runs", type=int, default=500, help="runs of the since query")
-    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--backends", default="sqlite,postgresql,naive")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per writer count (median)")
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -171,27 +220,33 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="omgeving-bench-"))
     try:
         print(
-            f"{'backend':<11}{'writers':>8}{'reactions/s':>13}{'p50 ms':>9}{'p99 ms':>9}"
-            f"{'max ms':>9}"
+            f"{'backend':<11}{'writers':>8}{'reactions/s':>13}{'(range)':>14}{'p50 ms':>9}"
+            f"{'p99 ms':>9}{'max ms':>9}{'errors':>8}"
         )
         for backend in backends:
             for n in (int(w) for w in args.writers.split(",")):
-                url = (
-                    f"sqlite:///{tmp / f'w{n}.sqlite'}"
-                    if backend == "sqlite"
-                    else server.create_database()
-                )
-                r = run_writers(url, n, max(20, args.total // n))
+                runs = []
+                for k in range(args.repeat):
+                    if backend == "postgresql":
+                        url = server.create_database()
+                    else:
+                        scheme = "naive" if backend == "naive" else "sqlite"
+                        url = f"{scheme}:///{tmp / f'{backend}-w{n}-{k}.sqlite'}"
+                    runs.append(run_writers(url, n, max(20, args.total // n)))
+                rates = [r["rate"] for r in runs]
+                mid = {key: statistics.median(r[key] for r in runs)
+                       for key in ("rate", "p50", "p99", "max")}
+                spread = f"{min(rates):.0f}-{max(rates):.0f}"
                 print(
-                    f"{backend:<11}{n:>8}{r['rate']:>13.0f}{r['p50']:>9.1f}{r['p99']:>9.1f}"
-                    f"{r['max']:>9.0f}",
+                    f"{backend:<11}{n:>8}{mid['rate']:>13.0f}{spread:>14}{mid['p50']:>9.1f}"
+                    f"{mid['p99']:>9.1f}{mid['max']:>9.0f}{sum(r['errors'] for r in runs):>8}",
                     flush=True,
                 )
         print(
             f"\n'since' query (changes(cursor)) with {args.rows:,} reactions stored, "
             f"median of {args.runs} runs:"
         )
-        for backend in backends:
+        for backend in (b for b in backends if b != "naive"):
             url = (
                 f"sqlite:///{tmp / 'since.sqlite'}"
                 if backend == "sqlite"
