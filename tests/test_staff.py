@@ -43,7 +43,8 @@ def inside(area) -> dict:
 
 
 def add(
-    app, area, text="Meer bomen in de straat.", *, status="visible", theme="natuur & landschap"
+    app, area, text="Meer bomen in de straat.", *, status="visible", theme="natuur & landschap",
+    scenario=None,
 ):
     reaction = validate_reaction(
         id=new_reaction_id(),
@@ -55,6 +56,8 @@ def add(
         themes=app.project.config.themes,
         participant=secrets.token_hex(16),
         status=status,
+        scenario=scenario,
+        scenarios=tuple(s.slug for s in app.project.config.scenarios),
     )
     assert app.store.add(reaction)
     return reaction.id
@@ -375,3 +378,17 @@ def test_the_notebook_is_one_clean_cell():
     assert nb.cells[0].source == "from omgeving.apps.staff import staff\n\nstaff()"
     assert nb.cells[0].outputs == []
     assert json.loads(json.dumps(nb))["metadata"]["kernelspec"]["name"] == "python3"
+
+
+def test_all_reactions_filter_by_scenario_and_show_erased_ones(app, area):
+    plain = add(app, area, "zonder scenario")
+    on_spread = add(app, area, "over spreiden", scenario="spreiden")
+    app.store.erase_participant(app.store.get(plain).participant, actor="privacy",
+                                reason="AVG-verzoek")
+    app.refresh()
+    app.scenario_filter.value = "spreiden"
+    assert list(app.all_rows) == [on_spread]
+    app.scenario_filter.value = ""
+    app.filter.value = "erased"
+    assert list(app.all_rows) == [plain]
+    assert "gewist (privacy)" in app.all_rows[plain].box.children[0].value

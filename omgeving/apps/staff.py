@@ -133,11 +133,22 @@ class StaffApp:
             description=self._t("staff.filter"),
         ).add_class("omg-staff-filter")
         self.filter.observe(self._guard(self._on_filter), names="value")
+        scenarios = [(s.name, s.slug) for s in self.project.config.scenarios]
+        self.scenario_filter = w.Dropdown(
+            options=[(self._t("staff.filter.all"), ""), *scenarios],
+            value="",
+            description=self._t("staff.filter.scenario"),
+        ).add_class("omg-staff-filter-scenario")
+        self.scenario_filter.observe(self._guard(self._on_filter), names="value")
         self.navs: dict[str, tuple[w.Button, w.Label, w.Button, w.Box]] = {}
         self.tabs = w.Tab(
             children=[
                 w.VBox([self.queue_info, self.queue_list, self._nav("queue")]),
-                w.VBox([self.filter, self.all_info, self.all_list, self._nav("all")]),
+                w.VBox([
+                    w.HBox([self.filter, self.scenario_filter],
+                           layout=w.Layout(flex_flow="row wrap")),
+                    self.all_info, self.all_list, self._nav("all"),
+                ]),
                 w.VBox([self.audit_info, self.audit_list, self._nav("audit")]),
                 self._paper_form(),
             ],
@@ -324,8 +335,9 @@ class StaffApp:
         self.tabs.set_title(0, self._t("staff.section.queue", n=len(items)))
 
     def _render_all(self) -> None:
-        wanted = self.filter.value
-        items = [r for r in reversed(self.store.all()) if wanted in ("all", r.status)]
+        wanted, scenario = self.filter.value, self.scenario_filter.value
+        items = [r for r in reversed(self.store.all())
+                 if wanted in ("all", r.status) and scenario in ("", r.scenario)]
         self.all_rows = {
             r.id: self._row(r, ROW_ACTIONS.get(r.status, ())) for r in self._page("all", items)
         }
