@@ -17,7 +17,7 @@ from ipyleaflet import GeoJSON, Map, ScaleControl, TileLayer, basemaps
 
 from omgeving.web import tiles_for_bounds
 
-__all__ = ["ProjectMap", "empty", "fit_zoom", "theme_colour"]
+__all__ = ["ProjectMap", "empty", "fit_zoom", "scenario_features", "theme_colour"]
 
 MAX_DETAIL_TILES = 6
 #: Colours of the themes, by their position in the project's list (colour-blind friendly).
@@ -44,6 +44,26 @@ def empty() -> dict[str, Any]:
 def theme_colour(themes: tuple[str, ...], theme: str) -> str:
     """Return the colour of ``theme`` (grey for an unknown one)."""
     return THEME_COLOURS[themes.index(theme) % len(THEME_COLOURS)] if theme in themes else "#777"
+
+
+def scenario_features(
+    web_dir: Path, manifest: dict[str, Any], slug: str, *, opacity: float = 0.5
+) -> dict[str, Any]:
+    """Return a scenario's baked interventions, each styled in its function's colour."""
+    spec = next((s for s in manifest["scenarios"] if s["slug"] == slug), None)
+    if spec is None:
+        return empty()
+    data = json.loads((web_dir / spec["file"]).read_text(encoding="utf-8"))
+    colours = manifest.get("function_colors", {})
+    for feature in data["features"]:
+        colour = colours.get(str(feature["properties"].get("functie") or ""), "#444444")
+        feature["properties"]["style"] = {
+            "color": colour,
+            "fillColor": colour,
+            "weight": 2,
+            "fillOpacity": opacity,
+        }
+    return data
 
 
 class ProjectMap:

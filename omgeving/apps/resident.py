@@ -9,7 +9,6 @@ footprints only for the tiles in view once the map is zoomed in.
 from __future__ import annotations
 
 import html
-import json
 import logging
 import os
 import secrets
@@ -24,7 +23,7 @@ from omgeving.apps._context import REACTION_OPACITY, Context
 from omgeving.apps._form import ReactionForm
 from omgeving.apps._list import ReactionList
 from omgeving.apps._live import Poller
-from omgeving.apps._mapview import ProjectMap, empty, fit_zoom, theme_colour
+from omgeving.apps._mapview import ProjectMap, empty, fit_zoom, scenario_features, theme_colour
 from omgeving.apps._safe import friendly
 from omgeving.project import open_project
 from omgeving.reactions import Area, Reaction
@@ -241,22 +240,10 @@ class ResidentApp:
     def _on_scenario(self, change: dict[str, Any]) -> None:
         self.touch()
         slug = change["new"]
-        spec = next((s for s in self.ctx.manifest["scenarios"] if s["slug"] == slug), None)
         self.scenario_text.value = self._scenario_html(slug)
-        if spec is None:
-            self.scenario_layer.data = empty()
-            return
-        data = json.loads((self.ctx.project.web_dir / spec["file"]).read_text(encoding="utf-8"))
-        colours = self.ctx.manifest["function_colors"]
-        for feature in data["features"]:
-            colour = colours.get(feature["properties"].get("functie"), "#444444")
-            feature["properties"]["style"] = {
-                "color": colour,
-                "fillColor": colour,
-                "weight": 2,
-                "fillOpacity": 0.5,
-            }
-        self.scenario_layer.data = data
+        self.scenario_layer.data = scenario_features(
+            self.ctx.project.web_dir, self.ctx.manifest, slug
+        )
 
     def _on_reaction_click(self, feature: dict[str, Any] | None = None, **_: Any) -> None:
         self.touch()

@@ -11,7 +11,6 @@ Every text from residents, the configuration or the manifest is escaped.
 from __future__ import annotations
 
 import html
-import json
 import math
 import os
 import re
@@ -27,7 +26,7 @@ from ipyleaflet import GeoJSON
 
 from omgeving.apps._context import REACTION_OPACITY
 from omgeving.apps._live import Poller
-from omgeving.apps._mapview import ProjectMap, empty, theme_colour
+from omgeving.apps._mapview import ProjectMap, empty, scenario_features, theme_colour
 from omgeving.apps._safe import friendly
 from omgeving.apps.resident import _log_to_server
 from omgeving.config import ProjectConfig
@@ -302,14 +301,13 @@ class WallApp:
     def _scenario(self, spec: dict[str, Any]) -> dict[str, Any]:
         """Return a scenario's interventions coloured by function (each file read once)."""
         if spec["slug"] not in self._scenarios:
-            path = self.project.web_dir / spec["file"]
-            data = json.loads(path.read_text(encoding="utf-8"))
-            colours = self.manifest.get("function_colors", {})
+            data = scenario_features(
+                self.project.web_dir, self.manifest, spec["slug"], opacity=0.55
+            )
             for feature in data["features"]:
-                function = str(feature["properties"].get("functie") or "")
-                colour = colours.get(function, "#444444")
-                style = {"color": colour, "fillColor": colour, "weight": 2, "fillOpacity": 0.55}
-                feature["properties"] = {"functie": function, "style": style}
+                props = feature["properties"]
+                feature["properties"] = {"functie": str(props.get("functie") or ""),
+                                         "style": props["style"]}
             self._scenarios[spec["slug"]] = data
         return self._scenarios[spec["slug"]]
 
