@@ -33,7 +33,12 @@ from omgeving.web import read_manifest
 __all__ = ["PUBLIC_APPS", "STAFF_APPS", "ServeOptions", "check_port", "serve", "voila_config"]
 
 #: URL path → notebook of each server.
-PUBLIC_APPS = {"/": "kaart.ipynb", "/scherm": "scherm.ipynb", "/tafel": "tafel.ipynb"}
+PUBLIC_APPS = {
+    "/": "kaart.ipynb",
+    "/scherm": "scherm.ipynb",
+    "/tafel": "tafel.ipynb",
+    "/vergelijken": "vergelijken.ipynb",
+}
 STAFF_APPS = {"/": "beheer.ipynb"}
 RESIDENT_NOTEBOOK = "kaart.ipynb"
 #: Our Voila template: the lab template plus accessible names for the map's icon buttons
