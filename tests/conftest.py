@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakecbs import fake_cbs  # noqa: F401  (a local CBS StatLine OData feed)
 from tests.fakelocatie import fake_locatie  # noqa: F401  (a local PDOK Locatieserver)
 from tests.fakepdok import fake_pdok  # noqa: F401  (the fixture of a local PDOK)
 from tests.pgserver import pg_server, pg_url, store_url  # noqa: F401  (PostgreSQL)
