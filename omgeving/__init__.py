@@ -29,6 +29,7 @@ _EXPORTS = {
     "bake_web_layers": "omgeving.web",
     "open_store": "omgeving.store",
     "Reaction": "omgeving.reactions",
+    "Scenario": "omgeving.scenario",
     "build_demo": "omgeving.demo",
     "init_project": "omgeving.sources",
     "refresh_project": "omgeving.sources",
