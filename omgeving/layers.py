@@ -98,7 +98,9 @@ def read_layer(
 
     Examples
     --------
-    >>> gdf = read_layer("buurten.geojson", crs=28992)  # doctest: +SKIP
+    A GeoJSON from CBS in RD New without a ``crs`` member::
+
+        gdf = read_layer("buurten.geojson", crs=28992)
     """
     import geopandas as gpd
     from pyogrio.errors import DataLayerError, DataSourceError

@@ -68,8 +68,10 @@ def format_number(value: float | None, lang: str, *, signed: bool = False) -> st
 
     Examples
     --------
-    >>> format_number(1234.5, "nl")
-    '1.234,5'
+    >>> format_number(1234567.8, "nl")
+    '1.234.568'
+    >>> format_number(12.5, "nl")
+    '12,5'
     >>> format_number(-0.25, "en", signed=True)
     '−0.25'
     """
