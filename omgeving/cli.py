@@ -1,4 +1,4 @@
-"""The ``omgeving`` command: demo, init, fetch, serve, staff, export, participant, purge.
+"""The ``omgeving`` command: demo, init, fetch, publish, serve, staff, export, participant, purge.
 
 Every failure ends in one line that says what was wrong and what to do, and a non-zero exit.
 """
@@ -76,6 +76,13 @@ def _parser() -> argparse.ArgumentParser:
     fetch = sub.add_parser("fetch", help="download a project's PDOK layers again")
     fetch.add_argument("dir", nargs="?", default=Path("."), type=Path)
     fetch.set_defaults(run=_fetch)
+
+    publish = sub.add_parser(
+        "publish",
+        help="show edited scenarios and layers to residents (bakes web layers and indicators)",
+    )
+    publish.add_argument("dir", nargs="?", default=Path("."), type=Path)
+    publish.set_defaults(run=_publish)
 
     serve = sub.add_parser("serve", help="serve the resident app with Voila")
     serve.add_argument("dir", nargs="?", default=Path("."), type=Path)
@@ -193,6 +200,19 @@ def _fetch(args: argparse.Namespace) -> int:
 
     project = refresh_project(open_project(args.dir), extra=bake_web_layers)
     print(f"Layers of {project.root} refreshed: {', '.join(project.layer_names())}")
+    return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from omgeving.project import open_project
+    from omgeving.web import bake_web_layers
+
+    start = time.perf_counter()
+    project = open_project(args.dir)
+    bake_web_layers(project)
+    names = ", ".join(s.name for s in project.config.scenarios) or "no scenarios"
+    print(f"Published {project.root} in {time.perf_counter() - start:.1f} s ({names}); "
+          "running apps show it on their next page load")
     return 0
 
 

@@ -248,7 +248,56 @@ def bake_web_layers(project: Project) -> Path:
     }
     path = web / _MANIFEST
     _atomic_text(path, json.dumps(manifest, ensure_ascii=False, indent=1))
+    bake_indicators(project)
     return path
+
+
+def bake_indicators(project: Project) -> Path:
+    """Compute every indicator of every scenario into ``web/indicators.json``.
+
+    The compare app reads this file, so its kernel needs no geopandas and answers at once.
+    Values that are not a number (e.g. a share of zero new homes) are written as null.
+    """
+    from omgeving.indicators import INDICATORS, Layers, compute
+    from omgeving.scenario import Scenario
+
+    layers = Layers(project)
+    results = {}
+    for ref in project.config.scenarios:
+        if project.scenario_path(ref.slug).exists():
+            results[ref.slug] = compute(Scenario.load(project, ref.slug), layers)
+    keys = list(dict.fromkeys(k for found in results.values() for k in found))
+    names = {}
+    if "buurten" in project.layer_names():
+        buurten = project.read_layer("buurten", columns=["buurtcode", "buurtnaam", "geometry"])
+        names = dict(zip(buurten["buurtcode"], buurten["buurtnaam"], strict=True))
+    table = {
+        "scenarios": list(results),
+        "buurten": names,
+        "indicators": [_indicator_entry(INDICATORS[key], results) for key in keys],
+    }
+    path = project.web_dir / "indicators.json"
+    _atomic_text(path, json.dumps(table, ensure_ascii=False, indent=1, allow_nan=False))
+    return path
+
+
+def _indicator_entry(spec: Any, results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    def number(value: Any) -> float | None:
+        return None if value is None or value != value else round(float(value), 4)
+
+    per_buurt = {
+        slug: {code: number(v) for code, v in found[spec.key].per_buurt.items() if number(v)}
+        for slug, found in results.items()
+        if found[spec.key].per_buurt is not None
+    }
+    return {
+        "key": spec.key,
+        "name": {"nl": spec.title("nl"), "en": spec.title("en")},
+        "unit": {"nl": spec.unit_in("nl"), "en": spec.unit_in("en")},
+        "explanation": {"nl": spec.explain("nl"), "en": spec.explain("en")},
+        "values": {slug: number(found[spec.key].value) for slug, found in results.items()},
+        "per_buurt": per_buurt or None,
+    }
 
 
 def read_manifest(web_dir: str | os.PathLike[str]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ TABLE = {
         {
             "key": "woningen",
             "name": {"nl": "Nieuwe woningen", "en": "Homes added"},
-            "unit": "woningen",
+            "unit": {"nl": "woningen", "en": "homes"},
             "explanation": {"nl": "Som van de woningen.", "en": "Sum of homes."},
             "values": {"compact-bouwen": 1200, "spreiden": 1150, "energielandschap": 400},
             "per_buurt": {"compact-bouwen": {"BU99990001": 800},
@@ -26,7 +26,7 @@ TABLE = {
         {
             "key": "zon_mw",
             "name": {"nl": PAYLOADS[1], "en": "Solar"},
-            "unit": "MW",
+            "unit": {"nl": "MW", "en": "MW"},
             "explanation": {"nl": PAYLOADS[2], "en": ""},
             "values": {"compact-bouwen": 12.5, "spreiden": 0, "energielandschap": 61.3},
             "per_buurt": None,
@@ -78,11 +78,12 @@ def test_english_and_every_text_escaped(app):
     assert_no_raw_html(app.widget)
     app.language.value = "en"
     assert app.choice[0].description == "Left"
-    assert cells(app, "woningen")[2] == "−50 woningen"
+    assert cells(app, "woningen")[2] == "−50 homes"
     assert_no_raw_html(app.widget)
 
 
 def test_a_project_without_indicators_says_so(project_copy):
+    (project_copy / "web" / "indicators.json").unlink()
     app = CompareApp(project_copy)
     assert "nog geen maten berekend" in app.indicator_table.value
 
@@ -94,3 +95,12 @@ def test_number_formats():
     assert format_number(3, "en", signed=True) == "+3"
     svg = bar_chart_svg("<b>x</b>", "ha", [("a", 1.0, "#000"), ("b", float("nan"), "#111")], "nl")
     assert "<b>" not in svg
+
+
+def test_the_demo_bakes_every_indicator_for_every_scenario(demo_project):
+    app = CompareApp(demo_project)
+    assert app.slugs == ["compact-bouwen", "spreiden", "energielandschap"]
+    app.choice[1].value = "energielandschap"
+    assert cells(app, "homes") == ["2.190 woningen", "490 woningen", "−1.700 woningen"]
+    keys = re.findall(r"data-key='([a-z_0-9]+)'", app.indicator_table.value)
+    assert len(keys) >= 12 and "electricity_share" in keys

@@ -109,6 +109,10 @@ def bar_chart_svg(title: str, unit: str, bars: list[tuple[str, float, str]], lan
     )
 
 
+def _number(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
 class CompareApp:
     """Two scenarios side by side: maps with one view, indicators, a chart, one buurt."""
 
@@ -206,6 +210,9 @@ class CompareApp:
     def _name(self, spec: dict[str, Any]) -> str:
         return spec["name"].get(self.lang) or spec["name"].get("nl", spec["key"])
 
+    def _unit(self, spec: dict[str, Any]) -> str:
+        return spec["unit"].get(self.lang) or spec["unit"].get("nl", "")
+
     # -- callbacks ---------------------------------------------------------------------------
 
     def _show_error(self, key: str) -> None:
@@ -258,7 +265,7 @@ class CompareApp:
         return f"<table class='omg-compare-indicators'>{head}{''.join(rows)}</table>"
 
     def _row(self, spec: dict[str, Any], va: float | None, vb: float | None) -> str:
-        unit = html.escape(spec.get("unit", ""))
+        unit = html.escape(self._unit(spec))
         diff = None if va is None or vb is None else vb - va
         kind = "" if not diff else " class='omg-more'" if diff > 0 else " class='omg-less'"
         explain = spec.get("explanation", {}).get(self.lang, "")
@@ -279,10 +286,9 @@ class CompareApp:
             self.chart.value = ""
             return
         a, b = self.pair
-        bars = [(self.names[s], float(spec["values"].get(s, math.nan)),
+        bars = [(self.names[s], _number(spec["values"].get(s)),
                  LEFT if s == a else RIGHT if s == b else OTHER) for s in self.slugs]
-        self.chart.value = bar_chart_svg(self._name(spec), spec.get("unit", ""), bars,
-                                         self.lang)
+        self.chart.value = bar_chart_svg(self._name(spec), self._unit(spec), bars, self.lang)
 
     def _render_buurt(self) -> None:
         code = self.buurt.value
