@@ -21,6 +21,7 @@ from omgeving.project import open_project
 from omgeving.reactions import Area, new_reaction_id, validate_reaction
 from omgeving.store import open_store
 from tests.conftest import (
+    LAPTOP,
     PHONE,
     PROJECTOR,
     TOUCH_TABLE,
@@ -342,7 +343,8 @@ def test_the_staff_command_refuses_without_a_token(tmp_path, demo_project):
 
 
 @pytest.mark.parametrize(
-    ("path", "options"), [("", PHONE), ("scherm", PROJECTOR), ("tafel", TOUCH_TABLE)]
+    ("path", "options"),
+    [("", PHONE), ("scherm", PROJECTOR), ("tafel", TOUCH_TABLE), ("vergelijken", LAPTOP)],
 )
 def test_accessibility_with_axe(browser, evening, path, options, output_dir):
     need(AXE.exists(), f"{AXE} is missing (scripts/setup --test installs axe-core from npm)")

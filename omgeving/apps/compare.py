@@ -39,9 +39,11 @@ _CSS = """<style>
 .omg-compare .widget-toggle-button { min-height: 44px; font-size: 16px; }
 .omg-compare table { border-collapse: collapse; width: 100%; max-width: 1100px; }
 .omg-compare th, .omg-compare td { border-bottom: 1px solid #ccc; padding: 6px 8px;
-  text-align: right; vertical-align: top; }
+  text-align: right; vertical-align: top; line-height: 1.4; }
+.omg-compare td { white-space: nowrap; }
 .omg-compare th:first-child, .omg-compare td:first-child { text-align: left; }
-.omg-compare .omg-explain { color: #444; font-size: 0.85em; }
+.omg-compare .omg-explain { color: #444; font-size: 0.85em; font-weight: normal;
+  line-height: 1.4; }
 .omg-compare .omg-more { color: #8a1c00; } .omg-compare .omg-less { color: #0b4f9c; }
 .omg-compare .omg-map-title { font-weight: bold; margin: 4px 0; }
 </style>"""
@@ -193,7 +195,7 @@ class CompareApp:
                                      f"<p>{self._say('compare.intro')}</p>")]
         if self.project.config.fictional:
             head.append(w.HTML(f"<p>{self._say('app.fictional')}</p>"))
-        columns = [w.VBox([self.choice[i], self.titles[i], self.maps[i].map],
+        columns = [w.VBox([self.choice[i], self.maps[i].map, self.titles[i]],
                           layout=w.Layout(flex="1 1 420px", margin="0 8px 8px 0"))
                    for i in range(2)]
         self.widget.children = [
@@ -264,15 +266,16 @@ class CompareApp:
             rows.append(self._row(spec, va, vb))
         return f"<table class='omg-compare-indicators'>{head}{''.join(rows)}</table>"
 
-    def _row(self, spec: dict[str, Any], va: float | None, vb: float | None) -> str:
+    def _row(self, spec: dict[str, Any], va: float | None, vb: float | None, *,
+             explain: bool = True) -> str:
         unit = html.escape(self._unit(spec))
         diff = None if va is None or vb is None else vb - va
         kind = "" if not diff else " class='omg-more'" if diff > 0 else " class='omg-less'"
-        explain = spec.get("explanation", {}).get(self.lang, "")
+        text = spec.get("explanation", {}).get(self.lang, "") if explain else ""
+        note = f"<div class='omg-explain'>{html.escape(text)}</div>" if text else ""
         return (
             f"<tr data-key='{html.escape(spec['key'], quote=True)}'>"
-            f"<th scope='row'>{html.escape(self._name(spec))}"
-            f"<div class='omg-explain'>{html.escape(explain)}</div></th>"
+            f"<th scope='row'>{html.escape(self._name(spec))}{note}</th>"
             f"<td>{html.escape(format_number(va, self.lang))} {unit}</td>"
             f"<td>{html.escape(format_number(vb, self.lang))} {unit}</td>"
             f"<td{kind}>{html.escape(format_number(diff, self.lang, signed=True))} {unit}</td>"
@@ -297,7 +300,7 @@ class CompareApp:
             self.buurt_table.value = f"<p>{self._say('compare.buurt.hint')}</p>"
             return
         rows = [self._row(spec, spec["per_buurt"].get(a, {}).get(code, 0),
-                          spec["per_buurt"].get(b, {}).get(code, 0))
+                          spec["per_buurt"].get(b, {}).get(code, 0), explain=False)
                 for spec in self.table["indicators"] if spec.get("per_buurt")]
         name = self.table["buurten"].get(code, code)
         head = (f"<tr><th scope='col'>{self._say('compare.buurt.in', buurt=name)}</th>"
