@@ -1,4 +1,5 @@
-"""The ``omgeving`` command: demo, init, fetch, publish, serve, staff, export, participant, purge.
+"""The ``omgeving`` command: demo, init, fetch, publish, serve, staff, export, report,
+participant, purge.
 
 Every failure ends in one line that says what was wrong and what to do, and a non-zero exit.
 """
@@ -126,6 +127,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--scenario", help="only the reactions on this scenario (its slug)")
     export.set_defaults(run=_export)
+
+    report = sub.add_parser("report", help="write the participatieverslag (HTML and PDF)")
+    report.add_argument("dir", nargs="?", default=Path("."), type=Path)
+    report.add_argument(
+        "--out", type=Path, help="folder to write to (default: the project's exports/)"
+    )
+    report.add_argument(
+        "--no-pdf", action="store_true", help="only the HTML (the PDF needs Chromium)"
+    )
+    report.set_defaults(run=_report)
 
     person = sub.add_parser(
         "participant",
@@ -278,6 +289,18 @@ def _export(args: argparse.Namespace) -> int:
         project, formats, out_dir=args.out, scenario=args.scenario, progress=True
     ):
         print(f"Written: {path}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from omgeving.project import open_project
+    from omgeving.report import build_report
+
+    files = build_report(
+        open_project(args.dir), args.out, pdf=not args.no_pdf, progress=True
+    )
+    print(f"Written: {files.html}" + (f" and {files.pdf}" if files.pdf else ""))
+    print(f"The report accounts for all {files.reactions} reactions in the store")
     return 0
 
 

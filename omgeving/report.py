@@ -1,0 +1,497 @@
+"""The participatieverslag: how people were involved and what it produced (Omgevingsbesluit 10.7).
+
+``omgeving report DIR`` writes ``exports/participatieverslag.html`` (self-contained: charts as
+inline SVG, maps as embedded PNG) and prints it to ``participatieverslag.pdf`` with the headless
+Chromium that the apps' tests use too: it renders the same HTML and CSS as the browser view,
+with real page breaks and repeated table headers, and needs no extra Python package (WeasyPrint
+would need Cairo and Pango and lays out CSS differently).
+
+Contents: the method (channels, period, evenings, moderation); who took part (per channel, per
+buurt against its inhabitants, under-represented buurten marked); what was said (per theme and
+scenario, sentiment, the most agreed reactions, a map and a density map); what the municipality
+did with it (the responses planners enter with :func:`respond`); and an annex with every
+reaction, hidden, withdrawn and erased ones included with status and reason, so the report
+accounts for 100% of the input. The figures come from :mod:`omgeving.analysis` and
+:mod:`omgeving.figures`, which a planner can use in a notebook. Every text is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from omgeving._errors import OmgevingError, ValidationError
+from omgeving.project import Project
+from omgeving.store import Snapshot, open_store
+
+__all__ = ["ReportFiles", "Responses", "build_report", "read_responses", "respond"]
+
+RESPONSES = "antwoorden.json"
+TOP_AGREED = 10
+_TZ = ZoneInfo("Europe/Amsterdam")
+STATUS_NL = {
+    "visible": "zichtbaar",
+    "pending": "wacht op moderatie",
+    "hidden": "verborgen",
+    "withdrawn": "ingetrokken door de schrijver",
+    "erased": "gewist (privacy)",
+}
+CHANNEL_NL = {
+    "online": "online (website)",
+    "tafel": "tafel op een avond",
+    "papier": "papieren formulier",
+    "staff": "ingevoerd door de gemeente",
+    "openstad": "OpenStad",
+}
+
+
+# -- responses of the municipality ------------------------------------------------------------
+
+
+@dataclass
+class Responses:
+    """What the municipality did with the input: per theme, and optionally per reaction."""
+
+    themes: dict[str, str] = field(default_factory=dict)
+    reactions: dict[str, str] = field(default_factory=dict)
+
+
+def read_responses(project: Project) -> Responses:
+    """Read the responses stored with the project (``antwoorden.json``)."""
+    path = project.root / RESPONSES
+    if not path.exists():
+        return Responses()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Responses(dict(data.get("themas", {})), dict(data.get("reacties", {})))
+    except (ValueError, AttributeError) as err:
+        raise OmgevingError(f"{path} is not a valid responses file ({err}); fix it or "
+                            "remove it and enter the responses again with respond()") from err
+
+
+def respond(project: Project, text: str, *, theme: str | None = None,
+            reaction: str | None = None) -> Responses:
+    """Store the municipality's response to a theme or to one reaction (empty text: remove).
+
+    Examples
+    --------
+    In a notebook::
+
+        respond(project, "We bouwen eerst in Eskerlo-Noord ...", theme="wonen")
+        respond(project, "Dit fietspad komt in het plan.", reaction="3f2a...")
+    """
+    if (theme is None) == (reaction is None):
+        raise ValidationError("give either theme= or reaction=, not both or neither")
+    responses = read_responses(project)
+    if theme is not None:
+        if theme not in project.config.themes:
+            raise ValidationError(f"theme {theme!r} is not a theme of the project; use one of "
+                                  f"{', '.join(project.config.themes)}")
+        target, key = responses.themes, theme
+    else:
+        with open_store(project.store_url()) as store:
+            if store.get(str(reaction)) is None:
+                raise ValidationError(f"there is no reaction with id {reaction!r}; copy the id "
+                                      "from the export or the staff app")
+        target, key = responses.reactions, str(reaction)
+    if text.strip():
+        target[key] = text.strip()
+    else:
+        target.pop(key, None)
+    data = {"themas": responses.themes, "reacties": responses.reactions}
+    _atomic_write(project.root / RESPONSES,
+                  json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
+    return responses
+
+
+# -- the report -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """The report's files and the number of reactions it accounts for."""
+
+    html: Path
+    pdf: Path | None
+    reactions: int
+
+
+def build_report(project: Project, out_dir: str | os.PathLike[str] | None = None, *,
+                 pdf: bool = True, progress: bool = False) -> ReportFiles:
+    """Write the participatieverslag as HTML and (with ``pdf``) PDF; return the files.
+
+    Raises
+    ------
+    OmgevingError
+        When the PDF is asked for and no Chromium is installed, or Chromium fails.
+    """
+    from omgeving import figures
+    from omgeving.analysis import participation_per_buurt
+    from omgeving.export import reaction_table
+
+    folder = Path(out_dir) if out_dir is not None else project.exports_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    chromium = _chromium() if pdf else None
+    steps = _Steps(progress, total=8 if pdf else 7)
+    with open_store(project.store_url()) as store:
+        snapshot = store.snapshot()
+    frame = reaction_table(project, snapshot)
+    responses = read_responses(project)
+    steps.done("gegevens")
+    parts = [_head(project, snapshot, frame), _method(project, snapshot, frame)]
+    steps.done("werkwijze")
+    buurten = (participation_per_buurt(frame, project)
+               if "buurten" in project.layer_names() else None)
+    parts.append(_who(frame, buurten))
+    steps.done("deelname")
+    parts.append(_what(project, frame, figures))
+    steps.done("grafieken")
+    parts.append(_maps(project, frame, figures))
+    steps.done("kaarten")
+    parts.append(_responses(project, responses))
+    parts.append(_annex(frame, responses, snapshot))
+    steps.done("bijlage")
+    page = _PAGE.format(title=html.escape(f"Participatieverslag {project.config.title}"),
+                        body="\n".join(parts))
+    html_path = folder / "participatieverslag.html"
+    _atomic_write(html_path, page.encode("utf-8"))
+    steps.done("html")
+    pdf_path = None
+    if chromium:
+        pdf_path = folder / "participatieverslag.pdf"
+        _print_pdf(chromium, html_path, pdf_path)
+        steps.done("pdf")
+    steps.close()
+    return ReportFiles(html_path, pdf_path, len(frame))
+
+
+class _Steps:
+    def __init__(self, progress: bool, total: int) -> None:
+        self.bar = None
+        if progress:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc="verslag", unit="stap")
+
+    def done(self, what: str) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(what)
+            self.bar.update()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# -- sections -----------------------------------------------------------------------------------
+
+
+def _e(value: object) -> str:
+    return html.escape("" if value is None or value is pd.NA else str(value))
+
+
+def _local(iso: str) -> datetime:
+    return datetime.fromisoformat(iso).astimezone(_TZ)
+
+
+def _date(iso: str) -> str:
+    return _local(iso).strftime("%d-%m-%Y")
+
+
+def _head(project: Project, snapshot: Snapshot, frame: pd.DataFrame) -> str:
+    cfg = project.config
+    status = frame["status"].value_counts()
+    rows = "".join(
+        f"<tr><th scope='row'>{_e(STATUS_NL[s])}</th><td data-count='{s}'>{status.get(s, 0)}"
+        "</td></tr>" for s in STATUS_NL
+    )
+    participants = frame.loc[frame["deelnemer"] != "", "deelnemer"].nunique()
+    fictional = ("<p class='let-op'>Let op: dit is een verzonnen gemeente, om het programma te "
+                 "laten zien.</p>" if cfg.fictional else "")
+    return f"""
+<header>
+<h1>Participatieverslag</h1>
+<p class='sub'>{_e(cfg.title)}</p>
+<p>Gemeente(n): {_e(', '.join(cfg.gemeenten))} · opgesteld op {_e(_date(snapshot.taken))}</p>
+{fictional}
+</header>
+<section id='samenvatting'>
+<h2>1. Samenvatting</h2>
+<p>Dit verslag beschrijft hoe inwoners en anderen bij de omgevingsvisie zijn betrokken en wat
+dat heeft opgeleverd (artikel 10.7 Omgevingsbesluit). Het telt <strong>elke</strong> reactie
+mee, ook reacties die verborgen, ingetrokken of gewist zijn.</p>
+<table class='kern'>
+<tr><th scope='row'>Totaal aantal reacties</th><td data-count='total'>{len(frame)}</td></tr>
+<tr><th scope='row'>Deelnemers (schatting)</th>
+<td data-count='participants'>{participants}</td></tr>
+{rows}
+</table>
+<p class='noot'>Deelnemers worden geteld per anonieme code van een browservenster of een
+tafelbeurt: iemand die op twee apparaten reageerde telt twee keer, iemand die zijn gegevens liet
+wissen niet meer.</p>
+</section>"""
+
+
+def _method(project: Project, snapshot: Snapshot, frame: pd.DataFrame) -> str:
+    cfg = project.config
+    if len(frame):
+        start, end = _date(frame["aangemaakt"].min()), _date(frame["aangemaakt"].max())
+        period = f"van {start} tot en met {end}"
+    else:
+        period = "nog geen reacties"
+    channels = frame["kanaal"].value_counts()
+    channel_items = "".join(f"<li>{_e(CHANNEL_NL.get(c, c))}: {n} reacties</li>"
+                            for c, n in channels.items())
+    table = frame[frame["kanaal"] == "tafel"]
+    evenings = table.groupby(table["aangemaakt"].map(lambda t: _local(t).date())).size()
+    evening_items = "".join(f"<li>{d:%d-%m-%Y}: {n} reacties aan de tafel</li>"
+                            for d, n in evenings.items()) or "<li>geen</li>"
+    actions = pd.Series([e.action for e in snapshot.audit]).value_counts()
+    mode = ("achteraf: reacties staan direct op de kaart en moderatoren halen weg wat niet "
+            "mag" if cfg.moderation == "post" else
+            "vooraf: een moderator keurt elke reactie goed voordat die op de kaart komt")
+    return f"""
+<section id='werkwijze'>
+<h2>2. Werkwijze</h2>
+<p>Periode: {_e(period)}.</p>
+<p>Kanalen:</p><ul>{channel_items or '<li>geen</li>'}</ul>
+<p>Avonden met een tafel (afgeleid uit reacties via de tafel): {len(evenings)}</p>
+<ul>{evening_items}</ul>
+<p>Moderatie: {_e(mode)}. Na {cfg.report_threshold} meldingen gaat een reactie van de kaart tot
+een moderator besluit. Moderatoren namen {int(actions.get('hide', 0))} keer een reactie van de
+kaart, zetten er {int(actions.get('restore', 0))} terug en keurden er
+{int(actions.get('approve', 0))} goed; elke actie staat met reden in het logboek.</p>
+<p>Privacy: er zijn geen namen, e-mailadressen of IP-adressen opgeslagen. Reacties worden
+{cfg.privacy.retention_days} dagen bewaard; {int((frame['status'] == 'erased').sum())} reacties
+zijn op verzoek of na de bewaartermijn gewist en tellen in dit verslag mee zonder inhoud.</p>
+</section>"""
+
+
+def _table(frame: pd.DataFrame, *, cls: str = "", index_name: str = "") -> str:
+    head = "".join(f"<th scope='col'>{_e(c)}</th>" for c in [index_name, *frame.columns])
+    rows = []
+    for index, row in frame.iterrows():
+        label = " · ".join(map(str, index)) if isinstance(index, tuple) else index
+        cells = "".join(f"<td>{_e(v)}</td>" for v in row)
+        rows.append(f"<tr><th scope='row'>{_e(label)}</th>{cells}</tr>")
+    body = "".join(rows)
+    return f"<table class='{cls}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _who(frame: pd.DataFrame, buurten: pd.DataFrame | None) -> str:
+    from omgeving.analysis import counts
+
+    per_channel = counts(frame, "kanaal").rename(index=CHANNEL_NL)
+    parts = [f"""
+<section id='deelname'>
+<h2>3. Wie deed mee</h2>
+<h3>Per kanaal</h3>
+{_table(per_channel, cls='kanalen', index_name='kanaal')}"""]
+    if buurten is not None:
+        shown = buurten[["buurtnaam", "inwoners", "reacties", "deelnemers",
+                         "deelnemers_per_1000", "ondervertegenwoordigd"]]
+        rows = []
+        for _, b in shown.iterrows():
+            mark = " class='onder'" if b["ondervertegenwoordigd"] else ""
+            rows.append(
+                f"<tr{mark}><th scope='row'>{_e(b['buurtnaam'])}</th>"
+                f"<td>{_e(b['inwoners'])}</td><td>{b['reacties']}</td><td>{b['deelnemers']}</td>"
+                f"<td>{_e(b['deelnemers_per_1000'])}</td>"
+                f"<td>{'ja' if b['ondervertegenwoordigd'] else ''}</td></tr>")
+        outside = int((frame["buurtcode"] == "").sum())
+        parts.append(f"""
+<h3>Per buurt, tegen het aantal inwoners</h3>
+<p>Een buurt is <em>ondervertegenwoordigd</em> als er minder dan de helft zoveel mensen per
+1000 inwoners meededen als in de hele gemeente. Daar is in een volgende ronde extra aandacht
+nodig. {outside} reacties liggen buiten een buurt of hebben geen plek (meer).</p>
+<table class='buurten'><thead><tr><th scope='col'>buurt</th><th scope='col'>inwoners</th>
+<th scope='col'>reacties</th><th scope='col'>deelnemers</th>
+<th scope='col'>per 1000 inwoners</th><th scope='col'>onder&shy;vertegenwoordigd</th>
+</tr></thead><tbody>{''.join(rows)}</tbody></table>""")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _what(project: Project, frame: pd.DataFrame, figures) -> str:
+    from omgeving.analysis import top_agreed
+
+    said = frame[frame["thema"] != ""]
+    by_scenario = pd.crosstab(said["thema"], said["scenario_naam"].replace("", "geen"))
+    top = top_agreed(frame, TOP_AGREED)
+    top_rows = "".join(
+        f"<tr><td>{r.instemmingen}</td><td>{_e(r.thema)}</td><td>{_e(r.buurtnaam)}</td>"
+        f"<td class='tekst'>{_e(r.tekst)}</td></tr>" for r in top.itertuples())
+    return f"""
+<section id='inhoud'>
+<h2>4. Wat is er gezegd</h2>
+<h3>Per thema</h3>
+<figure>{figures.to_svg(figures.theme_chart(frame, project))}
+<figcaption>Reacties per thema; grijs: niet (meer) op de kaart.</figcaption></figure>
+<h3>Per thema en toekomstbeeld</h3>
+{_table(by_scenario, cls='kruis', index_name='thema')}
+<h3>Stemming</h3>
+<figure>{figures.to_svg(figures.sentiment_chart(frame))}
+<figcaption>Hoe positief of negatief reacties zijn, voor wie dat aangaf.</figcaption></figure>
+<h3>De {len(top)} reacties waarmee het meest is ingestemd</h3>
+<table class='top'><thead><tr><th scope='col'>instemmingen</th><th scope='col'>thema</th>
+<th scope='col'>buurt</th><th scope='col'>reactie</th></tr></thead>
+<tbody>{top_rows}</tbody></table>
+</section>"""
+
+
+def _maps(project: Project, frame: pd.DataFrame, figures) -> str:
+    where = figures.to_png_data_uri(figures.reactions_map(frame, project))
+    density = figures.to_png_data_uri(figures.density_map(frame, project))
+    return f"""
+<section id='kaarten' class='nieuwe-pagina'>
+<h3>Waar</h3>
+<figure><img src='{where}' alt='Kaart van de zichtbare reacties, gekleurd per thema'>
+<figcaption>De zichtbare reacties op de kaart, per thema.</figcaption></figure>
+<figure><img src='{density}' alt='Dichtheidskaart van alle reacties met een plek'>
+<figcaption>Waar het meest gereageerd is (alle reacties met een plek, per vak).</figcaption>
+</figure>
+</section>"""
+
+
+def _responses(project: Project, responses: Responses) -> str:
+    items = []
+    for theme in project.config.themes:
+        text = responses.themes.get(theme)
+        body = (f"<p>{_e(text)}</p>" if text else
+                "<p class='open'>De gemeente heeft hierop nog niet gereageerd.</p>")
+        items.append(f"<h3>{_e(theme)}</h3>{body}")
+    return f"""
+<section id='antwoord' class='nieuwe-pagina'>
+<h2>5. Wat de gemeente ermee doet</h2>
+{''.join(items)}
+<p>Antwoorden op afzonderlijke reacties staan in de bijlage.</p>
+</section>"""
+
+
+def _annex(frame: pd.DataFrame, responses: Responses, snapshot: Snapshot) -> str:
+    rows = []
+    for r in frame.sort_values("aangemaakt").itertuples():
+        status = STATUS_NL.get(r.status, r.status)
+        reason = f"<br><span class='reden'>reden: {_e(r.reden)}</span>" if r.reden else ""
+        answer = responses.reactions.get(r.id)
+        answer_html = f"<br><span class='antwoord'>gemeente: {_e(answer)}</span>" if answer else ""
+        sentiment = "" if pd.isna(r.sentiment) else int(r.sentiment)
+        rows.append(
+            f"<tr data-status='{_e(r.status)}'><td class='id'>{_e(r.id[:8])}</td>"
+            f"<td>{_e(_date(r.aangemaakt))}</td><td>{_e(r.kanaal)}</td>"
+            f"<td>{_e(status)}{reason}</td><td>{_e(r.thema)}</td><td>{_e(r.scenario_naam)}</td>"
+            f"<td>{_e(r.buurtnaam)}</td><td>{sentiment}</td>"
+            f"<td class='tekst'>{_e(r.tekst)}{answer_html}</td>"
+            f"<td>{r.instemmingen}</td><td>{r.meldingen}</td></tr>")
+    return f"""
+<section id='bijlage' class='nieuwe-pagina'>
+<h2>Bijlage: alle {len(frame)} reacties</h2>
+<p>Elke reactie die ooit is ingediend, in volgorde van binnenkomst, met haar status en de reden
+van de laatste moderatie. Gewiste reacties staan er zonder inhoud in. Het logboek van de
+moderatie telt {len(snapshot.audit)} acties.</p>
+<table class='bijlage'><colgroup><col style='width:8%'><col style='width:9%'>
+<col style='width:7%'><col style='width:10%'><col style='width:9%'><col style='width:9%'>
+<col style='width:10%'><col style='width:5%'><col style='width:25%'><col style='width:4%'>
+<col style='width:4%'></colgroup>
+<thead><tr><th scope='col'>id</th><th scope='col'>datum</th>
+<th scope='col'>kanaal</th><th scope='col'>status</th><th scope='col'>thema</th>
+<th scope='col'>toekomst&shy;beeld</th><th scope='col'>buurt</th><th scope='col'>stem&shy;ming</th>
+<th scope='col'>reactie</th><th scope='col'>eens</th><th scope='col'>meld.</th>
+</tr></thead><tbody>{''.join(rows)}</tbody></table>
+<p class='noot' data-count='annex'>De bijlage telt {len(frame)} reacties, gelijk aan de opslag
+op {_e(_date(snapshot.taken))}.</p>
+</section>"""
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="nl">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+@page {{ size: A4; margin: 18mm 16mm; }}
+body {{ font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10.5pt; line-height: 1.45;
+  color: #1a1a1a; max-width: 60em; margin: 0 auto; padding: 1em; }}
+h1 {{ font-size: 22pt; margin-bottom: 0; }} .sub {{ font-size: 14pt; margin-top: 0.2em; }}
+h2 {{ font-size: 15pt; border-bottom: 2px solid #1f5fa8; padding-bottom: 2px; margin-top: 1.6em; }}
+h3 {{ font-size: 12pt; margin-top: 1.2em; break-after: avoid; }}
+h2 {{ break-after: avoid; }}
+table {{ border-collapse: collapse; width: 100%; margin: 0.5em 0 1em; }}
+th, td {{ border-bottom: 1px solid #ccc; padding: 3px 6px; text-align: left; vertical-align: top; }}
+thead {{ display: table-header-group; }} tr {{ break-inside: avoid; }}
+table.kern {{ width: auto; }} table.kern td {{ text-align: right; font-weight: bold; }}
+table.bijlage {{ font-size: 7.5pt; table-layout: fixed; }}
+table.bijlage th, table.bijlage td {{ padding: 2px 3px; overflow-wrap: break-word; hyphens: auto; }}
+td.tekst {{ white-space: pre-wrap; overflow-wrap: anywhere; }}
+td.id {{ font-family: monospace; }}
+tr.onder th, tr.onder td {{ background: #fde7d9; }}
+.reden, .antwoord {{ color: #555; font-style: italic; }} .open {{ color: #8a1c00; }}
+.noot {{ color: #444; font-size: 9pt; }} .let-op {{ color: #8a1c00; }}
+figure {{ margin: 0.5em 0 1em; break-inside: avoid; }} figure svg, figure img {{ max-width: 100%;
+  height: auto; }} figcaption {{ font-size: 9pt; color: #444; }}
+.nieuwe-pagina {{ break-before: page; }}
+</style>
+</head>
+<body>
+{body}
+</body>
+</html>
+"""
+
+
+# -- files and printing ------------------------------------------------------------------------
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(name, path)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def _chromium() -> str:
+    for candidate in (os.environ.get("CHROMIUM_PATH"), "chromium", "chromium-browser",
+                      "google-chrome"):
+        if candidate and (found := shutil.which(candidate)):
+            return found
+    raise OmgevingError("the PDF is printed by Chromium, which is not installed; install it "
+                        "(apt-get install chromium) or set CHROMIUM_PATH, or write only the "
+                        "HTML with --no-pdf")
+
+
+def _print_pdf(chromium: str, html_path: Path, pdf_path: Path) -> None:
+    """Print ``html_path`` to ``pdf_path`` with headless Chromium (atomically)."""
+    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
+    with tempfile.TemporaryDirectory(prefix="omgeving-chromium-") as profile:
+        args: Iterable[str] = [
+            chromium, "--headless", "--disable-gpu", "--no-first-run",
+            f"--user-data-dir={profile}", "--no-pdf-header-footer",
+            f"--print-to-pdf={tmp}", html_path.resolve().as_uri(),
+        ]
+        if os.geteuid() == 0:  # Chromium refuses to run as root with its sandbox
+            args = [*args[:1], "--no-sandbox", *args[1:]]
+        try:
+            done = subprocess.run(list(args), capture_output=True, text=True, timeout=300)
+        except subprocess.TimeoutExpired as err:
+            raise OmgevingError(f"Chromium did not finish printing {html_path} in 5 minutes"
+                                ) from err
+    if done.returncode or not tmp.exists() or tmp.stat().st_size == 0:
+        tmp.unlink(missing_ok=True)
+        detail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise OmgevingError(f"Chromium could not print {html_path} to PDF: {detail}")
+    os.replace(tmp, pdf_path)
