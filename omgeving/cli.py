@@ -1,5 +1,5 @@
 """The ``omgeving`` command: demo, init, fetch, publish, serve, staff, export, report,
-participant, purge.
+openstad, participant, purge.
 
 Every failure ends in one line that says what was wrong and what to do, and a non-zero exit.
 """
@@ -137,6 +137,22 @@ def _parser() -> argparse.ArgumentParser:
         "--no-pdf", action="store_true", help="only the HTML (the PDF needs Chromium)"
     )
     report.set_defaults(run=_report)
+
+    openstad = sub.add_parser(
+        "openstad", help="import an OpenStad export as reactions, or export ours for OpenStad"
+    )
+    openstad.add_argument("dir", type=Path, help="project folder")
+    way = openstad.add_mutually_exclusive_group(required=True)
+    way.add_argument("--import", dest="import_path", type=Path, metavar="FILE",
+                     help="OpenStad's 'Exporteer inzendingen' file (.xlsx or .csv)")
+    way.add_argument("--export", dest="export_path", type=Path, metavar="FILE",
+                     help="write our visible reactions for OpenStad (.xlsx or .csv)")
+    openstad.add_argument("--theme-map", nargs="*", default=(), metavar="TAG=THEMA",
+                          help="map OpenStad theme tags to project themes, e.g. Verkeer=mobiliteit")
+    openstad.add_argument("--default-theme", help="theme for rows whose tag maps to none")
+    openstad.add_argument("--dry-run", action="store_true", help="check the file, store nothing")
+    openstad.add_argument("--scenario", help="export: only the reactions on this scenario")
+    openstad.set_defaults(run=_openstad)
 
     person = sub.add_parser(
         "participant",
@@ -301,6 +317,15 @@ def _report(args: argparse.Namespace) -> int:
     )
     print(f"Written: {files.html}" + (f" and {files.pdf}" if files.pdf else ""))
     print(f"The report accounts for all {files.reactions} reactions in the store")
+    return 0
+
+
+def _openstad(args: argparse.Namespace) -> int:
+    from omgeving.openstad import run_openstad
+
+    print(run_openstad(args.dir, import_path=args.import_path, export_path=args.export_path,
+                       theme_map=args.theme_map, default_theme=args.default_theme,
+                       dry_run=args.dry_run, scenario=args.scenario))
     return 0
 
 

@@ -38,6 +38,7 @@ from omgeving.store import Snapshot, open_store
 __all__ = ["ReportFiles", "Responses", "build_report", "read_responses", "respond"]
 
 RESPONSES = "antwoorden.json"
+_NOT_MODERATORS = ("systeem", "OpenStad-import")
 TOP_AGREED = 10
 _TZ = ZoneInfo("Europe/Amsterdam")
 STATUS_NL = {
@@ -257,7 +258,9 @@ def _method(project: Project, snapshot: Snapshot, frame: pd.DataFrame) -> str:
     evenings = table.groupby(table["aangemaakt"].map(lambda t: _local(t).date())).size()
     evening_items = "".join(f"<li>{d:%d-%m-%Y}: {n} reacties aan de tafel</li>"
                             for d, n in evenings.items()) or "<li>geen</li>"
-    actions = pd.Series([e.action for e in snapshot.audit]).value_counts()
+    # what moderators did (imports hide what OpenStad deleted; that is not a moderator's act)
+    actions = pd.Series([e.action for e in snapshot.audit
+                         if e.actor not in _NOT_MODERATORS], dtype=object).value_counts()
     mode = ("achteraf: reacties staan direct op de kaart en moderatoren halen weg wat niet "
             "mag" if cfg.moderation == "post" else
             "vooraf: een moderator keurt elke reactie goed voordat die op de kaart komt")
