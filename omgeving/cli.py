@@ -1,4 +1,4 @@
-"""The ``omgeving`` command: demo, init, fetch, publish, serve, staff, export, report,
+"""The ``omgeving`` command: demo, init, fetch, publish, serve, staff, export, report, gio,
 openstad, participant, purge.
 
 Every failure ends in one line that says what was wrong and what to do, and a non-zero exit.
@@ -137,6 +137,16 @@ def _parser() -> argparse.ArgumentParser:
         "--no-pdf", action="store_true", help="only the HTML (the PDF needs Chromium)"
     )
     report.set_defaults(run=_report)
+
+    gio = sub.add_parser(
+        "gio", help="export areas as a STOP GIO with its IO and OW files, for the DSO"
+    )
+    gio.add_argument("dir", nargs="?", default=Path("."), type=Path)
+    source = gio.add_mutually_exclusive_group(required=True)
+    source.add_argument("--scenario", help="a scenario's interventions (its slug)")
+    source.add_argument("--layer", help="a layer of the project, e.g. visiegebieden")
+    gio.add_argument("--out", type=Path, help="folder (default: exports/gio/<work id>/)")
+    gio.set_defaults(run=_gio)
 
     openstad = sub.add_parser(
         "openstad", help="import an OpenStad export as reactions, or export ours for OpenStad"
@@ -317,6 +327,15 @@ def _report(args: argparse.Namespace) -> int:
     )
     print(f"Written: {files.html}" + (f" and {files.pdf}" if files.pdf else ""))
     print(f"The report accounts for all {files.reactions} reactions in the store")
+    return 0
+
+
+def _gio(args: argparse.Namespace) -> int:
+    from omgeving.gio import export_gio
+
+    for path in export_gio(args.dir, scenario=args.scenario, layer=args.layer,
+                           out_dir=args.out):
+        print(f"Written: {path}")
     return 0
 
 
