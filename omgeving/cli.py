@@ -1,5 +1,5 @@
-"""The ``omgeving`` command: demo, init, fetch, publish, serve, staff, export, report, gio,
-openstad, participant, purge.
+"""The ``omgeving`` command: demo, init, fetch, publish, serve, staff, export, report, maps,
+gio, openstad, participant, purge.
 
 Every failure ends in one line that says what was wrong and what to do, and a non-zero exit.
 """
@@ -137,6 +137,18 @@ def _parser() -> argparse.ArgumentParser:
         "--no-pdf", action="store_true", help="only the HTML (the PDF needs Chromium)"
     )
     report.set_defaults(run=_report)
+
+    maps = sub.add_parser(
+        "maps", help="static HTML maps of every scenario and of the reactions, for a website"
+    )
+    maps.add_argument("dir", nargs="?", default=Path("."), type=Path)
+    maps.add_argument("--out", type=Path, help="folder (default: the project's exports/)")
+    maps.add_argument(
+        "--offline",
+        action="store_true",
+        help="load Leaflet from a folder beside the maps, not from the internet",
+    )
+    maps.set_defaults(run=_maps)
 
     gio = sub.add_parser(
         "gio", help="export areas as a STOP GIO with its IO and OW files, for the DSO"
@@ -327,6 +339,15 @@ def _report(args: argparse.Namespace) -> int:
     )
     print(f"Written: {files.html}" + (f" and {files.pdf}" if files.pdf else ""))
     print(f"The report accounts for all {files.reactions} reactions in the store")
+    return 0
+
+
+def _maps(args: argparse.Namespace) -> int:
+    from omgeving.project import open_project
+    from omgeving.staticmap import export_maps
+
+    for path in export_maps(open_project(args.dir), args.out, offline=args.offline):
+        print(f"Written: {path}")
     return 0
 
 
