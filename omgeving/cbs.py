@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -31,9 +30,17 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from omgeving._errors import ConfigError, LayerError, ServiceError
+from omgeving._errors import LayerError, ServiceError
 from omgeving.config import normalise_gemeentecode
-from omgeving.pdok import Page, _read_cache, _reason, _retry_after, _user_agent, _write_cache
+from omgeving.pdok import (
+    Page,
+    _read_cache,
+    _reason,
+    _retry_after,
+    _user_agent,
+    _write_cache,
+    service_root,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -87,13 +94,7 @@ def cbs_root() -> str:
     ConfigError
         When the variable is set to something that is not an http(s) URL.
     """
-    root = os.environ.get(ROOT_VARIABLE, "").strip() or DEFAULT_CBS_ROOT
-    if not re.match(r"^https?://[^/]+", root):
-        raise ConfigError(
-            f"{ROOT_VARIABLE} is {root!r}, which is not a URL; "
-            f"set it to a URL such as {DEFAULT_CBS_ROOT} or unset it"
-        )
-    return root.rstrip("/")
+    return service_root(ROOT_VARIABLE, DEFAULT_CBS_ROOT)
 
 
 class CBSClient:

@@ -75,11 +75,19 @@ def pdok_root() -> str:
     ConfigError
         When the variable is set to something that is not an http(s) URL.
     """
-    root = os.environ.get(ROOT_VARIABLE, "").strip() or DEFAULT_PDOK_ROOT
+    return service_root(ROOT_VARIABLE, DEFAULT_PDOK_ROOT)
+
+
+def service_root(variable: str, default: str) -> str:
+    """Return the root URL of a service from environment ``variable``, or ``default``.
+
+    Tests point the variable at a local fake of the service.
+    """
+    root = os.environ.get(variable, "").strip() or default
     if not re.match(r"^https?://[^/]+", root):
         raise ConfigError(
-            f"{ROOT_VARIABLE} is {root!r}, which is not a URL; "
-            f"set it to a URL such as {DEFAULT_PDOK_ROOT} or unset it"
+            f"{variable} is {root!r}, which is not a URL; "
+            f"set it to a URL such as {default} or unset it"
         )
     return root.rstrip("/")
 

@@ -32,7 +32,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
-from tests.fakepdok import GEMEENTEN, Recorded, _Handler, _Server, seed_features
+from tests.fakepdok import GEMEENTEN, Recorded, _Handler, seed_features
+from tests.fakeserver import LoopbackServer
 
 __all__ = ["FEED", "FakeCBS", "fake_cbs"]
 
@@ -107,8 +108,7 @@ class FakeCBS:
         self.faults: list[_Fault] = []
         self.ignore_filter = False
         self._lock = threading.Lock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._http = LoopbackServer(self, _Handler)
         self.port = 0
 
     @property
@@ -116,21 +116,11 @@ class FakeCBS:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> FakeCBS:
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = self
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self.port = self._http.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(timeout=5)
-            self._server = None
+        self._http.stop()
 
     def fail(self, match: str, *, status: int = 503, times: int = 1) -> None:
         """Answer ``status`` to the next ``times`` requests whose path contains ``match``."""

@@ -30,11 +30,13 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+
+from tests.fakeserver import FakeHTTPServer, LoopbackServer
 
 __all__ = ["DOCS", "PATH", "FakeLocatie", "Fault", "fake_locatie"]
 
@@ -123,7 +125,7 @@ class FakeLocatie:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._server: _Server | None = None
+        self._http = LoopbackServer(self, _Handler)
 
     @property
     def url(self) -> str:
@@ -131,18 +133,11 @@ class FakeLocatie:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> FakeLocatie:
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = self
-        self.port = self._server.server_address[1]
-        thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-        thread.start()
+        self.port = self._http.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        self._http.stop()
 
     def add_fault(
         self, status: int | None = 500, *, times: int | None = 1, delay: float = 0.0
@@ -257,13 +252,8 @@ def _solr_error(status: int, message: str) -> tuple[int, str, bytes]:
     return status, "application/json", json.dumps(body).encode()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeLocatie
-
-
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: FakeHTTPServer
 
     def do_GET(self) -> None:
         delay, status, kind, body = self.server.fake.respond(self.path)

@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -33,6 +33,8 @@ import pytest
 import shapely
 from pyproj import Transformer
 from shapely.geometry import mapping, shape
+
+from tests.fakeserver import FakeHTTPServer, LoopbackServer
 
 __all__ = ["BAG", "BRK", "CBS", "N2K", "FakePDOK", "fake_pdok", "seed_features", "shared_file"]
 
@@ -319,8 +321,7 @@ class FakePDOK:
         self.send_content_crs = True
         self._replays: dict[tuple, tuple[bytes, str]] = {}
         self._lock = threading.Lock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._http = LoopbackServer(self, _Handler)
         self.port = 0
 
     # -- control ---------------------------------------------------------------------------
@@ -330,22 +331,11 @@ class FakePDOK:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> FakePDOK:
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = self
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self.port = self._http.start()
         return self
 
     def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-        self._server = None
+        self._http.stop()
 
     def collection(self, collection_id: str) -> FakeCollection:
         for _, collections in self.datasets.values():
@@ -481,13 +471,8 @@ class FakePDOK:
         return np.flatnonzero(mask)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakePDOK
-
-
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: FakeHTTPServer
 
     def do_GET(self) -> None:
         status, headers, body = self.server.fake.respond(self.path)

@@ -44,42 +44,5 @@ A planner adds an indicator in a few lines; it is then part of :func:`evaluate`:
 """
 
 from omgeving.indicators import _builtin  # noqa: F401  (registers the built-in indicators)
-from omgeving.indicators._core import (
-    FARMLAND_CLASSES,
-    FUNCTIES,
-    HOUSEHOLD_KWH,
-    INDICATORS,
-    SOLAR_FULL_LOAD_HOURS,
-    WALKING_DISTANCE_M,
-    WIND_DISTANCE_M,
-    WIND_FULL_LOAD_HOURS,
-    Indicator,
-    Layers,
-    Result,
-    compare,
-    compute,
-    evaluate,
-    indicator,
-    interventions_of,
-    register,
-)
-
-__all__ = [
-    "FARMLAND_CLASSES",
-    "FUNCTIES",
-    "HOUSEHOLD_KWH",
-    "INDICATORS",
-    "SOLAR_FULL_LOAD_HOURS",
-    "WALKING_DISTANCE_M",
-    "WIND_DISTANCE_M",
-    "WIND_FULL_LOAD_HOURS",
-    "Indicator",
-    "Layers",
-    "Result",
-    "compare",
-    "compute",
-    "evaluate",
-    "indicator",
-    "interventions_of",
-    "register",
-]
+from omgeving.indicators._core import *  # noqa: F403  (the public names, listed there)
+from omgeving.indicators._core import __all__  # noqa: F401

@@ -14,6 +14,7 @@ import shapely
 
 from omgeving._errors import LayerError
 from omgeving.project import RD
+from omgeving.scenario import FUNCTIONS
 
 __all__ = [  # re-exported by omgeving.indicators
     "FARMLAND_CLASSES",
@@ -36,18 +37,7 @@ __all__ = [  # re-exported by omgeving.indicators
 ]
 
 #: The functions an intervention can have, in the order of every breakdown.
-FUNCTIES = (
-    "wonen",
-    "werken",
-    "energie-zon",
-    "energie-wind",
-    "natuur",
-    "water",
-    "recreatie",
-    "mobiliteit",
-    "landbouw",
-    "voorzieningen",
-)
+FUNCTIES = tuple(FUNCTIONS)
 #: Distance (m) from a wind turbine within which homes and buildings count as near. 500 m is a
 #: common distance in Dutch plans and in the debate on the national wind turbine norms; some
 #: gemeenten use more for tall turbines (e.g. 4 × the tip height).
