@@ -20,12 +20,8 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import time
 from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -33,12 +29,8 @@ import requests
 from omgeving._errors import LayerError, ServiceError
 from omgeving.config import normalise_gemeentecode
 from omgeving.pdok import (
+    JSONClient,
     Page,
-    _read_cache,
-    _reason,
-    _retry_after,
-    _user_agent,
-    _write_cache,
     service_root,
 )
 
@@ -80,8 +72,6 @@ KERNCIJFERS = {
 }
 KEY = "WijkenEnBuurten"
 MAX_PAGES = 500
-_FIX = "check the network or try again later; a project fetched before works offline"
-_HEADERS = {"User-Agent": _user_agent(), "Accept": "application/json"}
 
 logger = logging.getLogger(__name__)
 
@@ -97,109 +87,24 @@ def cbs_root() -> str:
     return service_root(ROOT_VARIABLE, DEFAULT_CBS_ROOT)
 
 
-class CBSClient:
+class CBSClient(JSONClient):
     """A client for the StatLine OData v3 feed of CBS.
 
-    Parameters
-    ----------
-    cache_dir
-        Folder for the disk cache of answers (``<cache_dir>/cbs/<hash>.json``); ``None``
-        keeps nothing.
-    offline
-        Serve from the cache only; an answer that is not cached raises :class:`ServiceError`.
-    refresh
-        Always ask CBS and update the cache.
-    timeout
-        Seconds to wait for each answer.
-    retries
-        How many times to try a request in all (429, 5xx, time-outs, connection errors).
-    backoff
-        First wait between tries in seconds; doubled after every try. A ``Retry-After``
-        header (at most 60 s) takes its place.
-    session
-        A ``requests.Session`` to use; by default the client makes (and closes) its own.
+    The cache (``<cache_dir>/cbs/<hash>.json``), offline, retry and session options are those
+    of :class:`omgeving.pdok.JSONClient`.
     """
 
-    def __init__(
-        self,
-        *,
-        cache_dir: str | os.PathLike[str] | None = None,
-        offline: bool = False,
-        refresh: bool = False,
-        timeout: float = 30.0,
-        retries: int = 4,
-        backoff: float = 0.5,
-        session: requests.Session | None = None,
-    ) -> None:
-        if offline and refresh:
-            raise ValueError("offline=True and refresh=True exclude each other; choose one")
-        if retries < 1 or timeout <= 0 or backoff < 0:
-            raise ValueError("retries must be at least 1, timeout positive, backoff not negative")
-        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
-        self.offline = offline
-        self.refresh = refresh
-        self.timeout = float(timeout)
-        self.retries = int(retries)
-        self.backoff = float(backoff)
-        self._session = session if session is not None else requests.Session()
-        self._owns_session = session is None
-        self._sleep = time.sleep
+    service = "CBS"
+    offline_hint = "fetch the kerncijfers once while online"
 
-    def close(self) -> None:
-        """Close the HTTP session when the client made it."""
-        if self._owns_session:
-            self._session.close()
+    def _refused(self, response: requests.Response, url: str) -> Exception:
+        return ServiceError(
+            f"CBS refused {url} with HTTP {response.status_code} ({response.reason}); check the "
+            "table id and the $filter/$select options"
+        )
 
-    def __enter__(self) -> CBSClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def get_json(self, url: str, *, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Return one JSON answer, from the cache when it has it (unless ``refresh``).
-
-        Raises
-        ------
-        ServiceError
-            When CBS cannot be reached after all tries, refuses the request, answers something
-            that is not a JSON object, or when offline and not cached.
-        """
-        full = requests.Request("GET", url, params=params).prepare().url
-        path = None
-        if self.cache_dir is not None:
-            path = self.cache_dir / "cbs" / f"{hashlib.sha256(full.encode()).hexdigest()}.json"
-            cached = None if self.refresh else _read_cache(path, full)
-            if cached is not None:
-                return cached.body
-        if self.offline:
-            raise ServiceError(
-                f"{full} is not in the cache (folder: {self.cache_dir or 'none given'}) and "
-                "omgeving works offline; fetch the kerncijfers once while online"
-            )
-        body = self._download(full)
-        if path is not None:
-            _write_cache(path, Page(body=body, crs=None, url=full))
-        return body
-
-    def _download(self, url: str) -> dict[str, Any]:
-        problem = ""
-        for attempt in range(1, self.retries + 1):
-            try:
-                response = self._session.get(url, headers=_HEADERS, timeout=self.timeout)
-            except requests.Timeout:
-                problem, wait = f"did not answer {url} within {self.timeout:g} s", None
-            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as err:
-                problem, wait = f"could not be reached at {url} ({_reason(err)})", None
-            else:
-                if response.status_code != 429 and response.status_code < 500:
-                    return _parse(response, url)
-                problem = f"answered HTTP {response.status_code} to {url}"
-                wait = _retry_after(response)
-            logger.info("CBS %s (try %d of %d)", problem, attempt, self.retries)
-            if attempt < self.retries:
-                self._sleep(wait if wait is not None else self.backoff * 2 ** (attempt - 1))
-        raise ServiceError(f"CBS {problem} after {self.retries} tries; {_FIX}")
+    def _page(self, response: requests.Response, url: str) -> Page:
+        return Page(body=_parse(response, url), crs=None, url=url)
 
     def iter_rows(
         self, table: str, entity: str, *, params: Mapping[str, Any] | None = None
@@ -219,7 +124,7 @@ class CBSClient:
         url: str | None = f"{cbs_root()}/{FEED}/{table}/{entity}"
         query: dict[str, Any] | None = {"$format": "json", **(params or {})}
         for _ in range(MAX_PAGES):
-            body = self.get_json(url, params=query)
+            body = self.get_json(url, params=query).body
             rows = body.get("value")
             if not isinstance(rows, list):
                 raise ServiceError(f"CBS answered {url} without a list of rows ('value')")
@@ -311,11 +216,6 @@ def _resolve(table: str, measures: Mapping[str, str], keys: list[Any]) -> dict[s
 
 
 def _parse(response: requests.Response, url: str) -> dict[str, Any]:
-    if response.status_code >= 400:
-        raise ServiceError(
-            f"CBS refused {url} with HTTP {response.status_code} ({response.reason}); check the "
-            "table id and the $filter/$select options"
-        )
     try:
         body = response.json()
     except ValueError as err:

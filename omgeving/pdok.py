@@ -154,16 +154,16 @@ class RequestRefusedError(ServiceError):
         self.detail = detail
 
 
-class PDOKClient:
-    """A client for PDOK's OGC API Features servers.
+class JSONClient:
+    """An HTTP client for one open-data service's JSON: disk cache, offline mode, retries.
 
     Parameters
     ----------
     cache_dir
-        Folder for the disk cache of raw pages (``<cache_dir>/pdok/<hash>.json``); ``None``
-        keeps nothing.
+        Folder for the disk cache of raw answers (``<cache_dir>/<service>/<hash>.json``);
+        ``None`` keeps nothing.
     offline
-        Serve from the cache only; a page that is not cached raises :class:`ServiceError`.
+        Serve from the cache only; an answer that is not cached raises :class:`ServiceError`.
     refresh
         Always ask the server and update the cache.
     timeout
@@ -173,12 +173,134 @@ class PDOKClient:
     backoff
         First wait between tries in seconds; doubled after every try. A ``Retry-After``
         header (at most 60 s) takes its place.
-    progress
-        Show a progress bar over pages: ``None`` only on a terminal, ``True`` or ``False``.
     session
         A ``requests.Session`` to use; by default the client makes (and closes) its own.
+    """
+
+    #: The service's name in messages, and the cache's subfolder (lower case).
+    service = "PDOK"
+    #: What to do when offline and an answer is not cached.
+    offline_hint = "run 'omgeving fetch DIR' (DIR = the project folder) while online"
+
+    def __init__(
+        self,
+        *,
+        cache_dir: str | os.PathLike[str] | None = None,
+        offline: bool = False,
+        refresh: bool = False,
+        timeout: float = 30.0,
+        retries: int = 4,
+        backoff: float = 0.5,
+        session: requests.Session | None = None,
+    ) -> None:
+        if offline and refresh:
+            raise ValueError("offline=True and refresh=True exclude each other; choose one")
+        if retries < 1 or timeout <= 0 or backoff < 0:
+            raise ValueError("retries must be at least 1, timeout positive, backoff not negative")
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.offline = offline
+        self.refresh = refresh
+        self.timeout = float(timeout)
+        self.retries = int(retries)
+        self.backoff = float(backoff)
+        self._session = session if session is not None else requests.Session()
+        self._owns_session = session is None
+        self._sleep = time.sleep
+
+    def close(self) -> None:
+        """Close the HTTP session when the client made it."""
+        if self._owns_session:
+            self._session.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get_json(self, url: str, *, params: Mapping[str, Any] | None = None) -> Page:
+        """Return one JSON answer, from the cache when it has it (unless ``refresh``).
+
+        Parameters
+        ----------
+        url
+            Absolute URL, or a path below the service's root.
+        params
+            Query parameters; the full URL including them is the cache key.
+
+        Raises
+        ------
+        ServiceError
+            When the server cannot be reached after all tries, answers something that is not
+            a JSON object, or when offline and not cached.
+        RequestRefusedError
+            When the server refuses the request (HTTP 4xx other than 429).
+        """
+        full = requests.Request("GET", self._absolute(url), params=params).prepare().url
+        path = None
+        if self.cache_dir is not None:
+            key = hashlib.sha256(full.encode("utf-8")).hexdigest()
+            path = self.cache_dir / self.service.lower() / f"{key}.json"
+            cached = None if self.refresh else _read_cache(path, full)
+            if cached is not None:
+                return cached
+        if self.offline:
+            where = self.cache_dir or "none given"
+            raise ServiceError(f"{full} is not in the cache (folder: {where}) and omgeving "
+                               f"works offline; {self.offline_hint}")
+        page = self._download(full)
+        if path is not None:
+            _write_cache(path, page)
+        return page
+
+    def _absolute(self, url: str) -> str:
+        return _absolute(url)
+
+    def _download(self, url: str) -> Page:
+        problem = ""
+        for attempt in range(1, self.retries + 1):
+            page, problem, wait = self._attempt(url)
+            if page is not None:
+                return page
+            logger.info("%s %s (try %d of %d)", self.service, problem, attempt, self.retries)
+            if attempt < self.retries:
+                self._sleep(wait if wait is not None else self.backoff * 2 ** (attempt - 1))
+        raise ServiceError(f"{self.service} {problem} after {self.retries} tries; {_FIX}")
+
+    def _attempt(self, url: str) -> tuple[Page | None, str, float | None]:
+        """Try once; return the page, or what went wrong and how long the server asks to wait."""
+        try:
+            response = self._session.get(url, headers=_HEADERS, timeout=self.timeout)
+        except requests.Timeout:
+            return None, f"did not answer {url} within {self.timeout:g} s", None
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as err:
+            return None, f"could not be reached at {url} ({_reason(err)})", None
+        status = response.status_code
+        if status == 429 or status >= 500:
+            what = f"answered HTTP {status} ({_problem(response)}) to {url}"
+            return None, what, _retry_after(response)
+        if status >= 400:
+            raise self._refused(response, url)
+        return self._page(response, url), "", None
+
+    def _refused(self, response: requests.Response, url: str) -> Exception:
+        return _refused(response, url)
+
+    def _page(self, response: requests.Response, url: str) -> Page:
+        return _parse(response, url)
+
+
+class PDOKClient(JSONClient):
+    """A client for PDOK's OGC API Features servers.
+
+    Parameters
+    ----------
+    progress
+        Show a progress bar over pages: ``None`` only on a terminal, ``True`` or ``False``.
     max_pages
         Stop with an error after this many pages of one collection.
+    **options
+        The cache, offline, retry and session options of :class:`JSONClient`.
     """
 
     def __init__(
@@ -194,21 +316,12 @@ class PDOKClient:
         session: requests.Session | None = None,
         max_pages: int = MAX_PAGES,
     ) -> None:
-        if offline and refresh:
-            raise ValueError("offline=True and refresh=True exclude each other; choose one")
-        if retries < 1 or timeout <= 0 or backoff < 0 or max_pages < 1:
-            raise ValueError("retries and max_pages must be at least 1, timeout positive")
-        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
-        self.offline = offline
-        self.refresh = refresh
-        self.timeout = float(timeout)
-        self.retries = int(retries)
-        self.backoff = float(backoff)
+        if max_pages < 1:
+            raise ValueError("max_pages must be at least 1")
+        super().__init__(cache_dir=cache_dir, offline=offline, refresh=refresh, timeout=timeout,
+                         retries=retries, backoff=backoff, session=session)
         self.progress = progress
         self.max_pages = int(max_pages)
-        self._session = session if session is not None else requests.Session()
-        self._owns_session = session is None
-        self._sleep = time.sleep
         self._collections: dict[str, dict[str, Any]] = {}
 
     def replace(self, **changes: Any) -> PDOKClient:
@@ -233,52 +346,7 @@ class PDOKClient:
         client._sleep = self._sleep
         return client
 
-    def close(self) -> None:
-        """Close the HTTP session when the client made it."""
-        if self._owns_session:
-            self._session.close()
-
-    def __enter__(self) -> PDOKClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # -- single requests --------------------------------------------------------------------
-
-    def get_json(self, url: str, *, params: Mapping[str, Any] | None = None) -> Page:
-        """Return one JSON answer, from the cache when it has it (unless ``refresh``).
-
-        Parameters
-        ----------
-        url
-            Absolute URL, or a path that is joined to :func:`pdok_root`.
-        params
-            Query parameters; the full URL including them is the cache key.
-
-        Raises
-        ------
-        ServiceError
-            When the server cannot be reached after all tries, or offline and not cached.
-        RequestRefusedError
-            When the server refuses the request (HTTP 4xx other than 429).
-        """
-        full = requests.Request("GET", _absolute(url), params=params).prepare().url
-        path = self._cache_path(full)
-        if path is not None and not self.refresh:
-            cached = _read_cache(path, full)
-            if cached is not None:
-                return cached
-        if self.offline:
-            where = self.cache_dir or "none given"
-            raise ServiceError(
-                f"{full} is not in the cache (folder: {where}) and omgeving works offline; "
-                "run 'omgeving fetch DIR' (DIR = the project folder) while online"
-            )
-        page = self._download(full)
-        if path is not None:
-            _write_cache(path, page)
-        return page
 
     def collection_info(self, base: str, collection: str) -> dict[str, Any]:
         """Return the description of a collection (``crs`` list, ``storageCrs``, extent)."""
@@ -286,39 +354,6 @@ class PDOKClient:
         if url not in self._collections:
             self._collections[url] = self.get_json(url, params={"f": "json"}).body
         return self._collections[url]
-
-    def _cache_path(self, url: str) -> Path | None:
-        if self.cache_dir is None:
-            return None
-        key = hashlib.sha256(url.encode("utf-8")).hexdigest()
-        return self.cache_dir / "pdok" / f"{key}.json"
-
-    def _download(self, url: str) -> Page:
-        problem = ""
-        for attempt in range(1, self.retries + 1):
-            page, problem, wait = self._attempt(url)
-            if page is not None:
-                return page
-            logger.info("PDOK %s (try %d of %d)", problem, attempt, self.retries)
-            if attempt < self.retries:
-                self._sleep(wait if wait is not None else self.backoff * 2 ** (attempt - 1))
-        raise ServiceError(f"PDOK {problem} after {self.retries} tries; {_FIX}")
-
-    def _attempt(self, url: str) -> tuple[Page | None, str, float | None]:
-        """Try once; return the page, or what went wrong and how long the server asks to wait."""
-        try:
-            response = self._session.get(url, headers=_HEADERS, timeout=self.timeout)
-        except requests.Timeout:
-            return None, f"did not answer {url} within {self.timeout:g} s", None
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as err:
-            return None, f"could not be reached at {url} ({_reason(err)})", None
-        status = response.status_code
-        if status == 429 or status >= 500:
-            what = f"answered HTTP {status} ({_problem(response)}) to {url}"
-            return None, what, _retry_after(response)
-        if status >= 400:
-            raise _refused(response, url)
-        return _parse(response, url), "", None
 
     # -- collections ------------------------------------------------------------------------
 
