@@ -304,22 +304,11 @@ class PDOKClient(JSONClient):
     """
 
     def __init__(
-        self,
-        *,
-        cache_dir: str | os.PathLike[str] | None = None,
-        offline: bool = False,
-        refresh: bool = False,
-        timeout: float = 30.0,
-        retries: int = 4,
-        backoff: float = 0.5,
-        progress: bool | None = None,
-        session: requests.Session | None = None,
-        max_pages: int = MAX_PAGES,
+        self, *, progress: bool | None = None, max_pages: int = MAX_PAGES, **options: Any
     ) -> None:
         if max_pages < 1:
             raise ValueError("max_pages must be at least 1")
-        super().__init__(cache_dir=cache_dir, offline=offline, refresh=refresh, timeout=timeout,
-                         retries=retries, backoff=backoff, session=session)
+        super().__init__(**options)
         self.progress = progress
         self.max_pages = int(max_pages)
         self._collections: dict[str, dict[str, Any]] = {}

@@ -1,0 +1,217 @@
+"""The PostgreSQL store's schema: creating and upgrading it, and checking its health.
+
+See :mod:`omgeving.store_pg` for how the store uses it (the change cursor, ``omg_claim``).
+"""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import errors
+
+from omgeving._errors import StoreError
+from omgeving.store import SCHEMA_VERSION
+
+#: Advisory lock keys: one for creating the schema, one for claiming change numbers.
+_SCHEMA_LOCK = 7_104_201_001
+_CLAIM_LOCK = 7_104_201_002
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text NOT NULL);
+CREATE SEQUENCE reaction_seq AS bigint;
+CREATE SEQUENCE change_counter AS bigint;
+CREATE TABLE reactions (
+    seq         bigint PRIMARY KEY,
+    id          text NOT NULL UNIQUE,
+    geom        geometry(Geometry, 4326),
+    geojson     text NOT NULL,
+    theme       text NOT NULL,
+    text        text NOT NULL,
+    sentiment   smallint CHECK (sentiment BETWEEN -2 AND 2),
+    scenario    text,
+    channel     text NOT NULL,
+    participant text NOT NULL,
+    buurt       text,
+    created     text NOT NULL,
+    status      text NOT NULL CONSTRAINT reactions_status_check
+                CHECK (status IN ('pending', 'visible', 'hidden', 'withdrawn', 'erased')),
+    agrees      integer NOT NULL DEFAULT 0,
+    reports     integer NOT NULL DEFAULT 0,
+    changed     bigint NOT NULL,
+    reason      text,
+    added_xid   xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id()
+);
+CREATE INDEX reactions_status ON reactions (status, seq);
+CREATE INDEX reactions_changed ON reactions (changed);
+CREATE INDEX reactions_participant ON reactions (participant, created);
+CREATE INDEX reactions_geom ON reactions USING gist (geom);
+CREATE TABLE agreements (
+    reaction_id text NOT NULL REFERENCES reactions (id),
+    participant text NOT NULL,
+    created     text NOT NULL,
+    PRIMARY KEY (reaction_id, participant)
+);
+CREATE INDEX agreements_participant ON agreements (participant);
+CREATE TABLE reports (
+    n           bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    reaction_id text NOT NULL REFERENCES reactions (id),
+    participant text NOT NULL,
+    reason      text NOT NULL,
+    created     text NOT NULL,
+    PRIMARY KEY (reaction_id, participant)
+);
+CREATE INDEX reports_participant ON reports (participant);
+CREATE TABLE audit (
+    seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at          text NOT NULL,
+    actor       text NOT NULL,
+    action      text NOT NULL,
+    reaction_id text,
+    reason      text NOT NULL
+);
+CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit log is append-only';
+END $$;
+CREATE TRIGGER audit_no_update BEFORE UPDATE OR DELETE ON audit
+    FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
+CREATE FUNCTION omg_claim(want_seq boolean, OUT changed bigint, OUT seq bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_lock({_CLAIM_LOCK});
+    BEGIN
+        PERFORM pg_current_xact_id();
+        changed := nextval('change_counter');
+        IF want_seq THEN
+            seq := nextval('reaction_seq');
+        END IF;
+    EXCEPTION WHEN OTHERS OR query_canceled THEN
+        PERFORM pg_advisory_unlock({_CLAIM_LOCK});
+        RAISE;
+    END;
+    PERFORM pg_advisory_unlock({_CLAIM_LOCK});
+END $$;
+"""
+_UPGRADE_FROM_2 = """
+ALTER TABLE reactions ALTER COLUMN geom DROP NOT NULL;
+ALTER TABLE reactions DROP CONSTRAINT reactions_status_check;
+ALTER TABLE reactions ADD CONSTRAINT reactions_status_check
+    CHECK (status IN ('pending', 'visible', 'hidden', 'withdrawn', 'erased'));
+"""
+_TABLES = ("meta", "reactions", "agreements", "reports", "audit")
+_TRIGGERS = ("audit_no_update", "audit_no_truncate")
+
+
+def _create_or_upgrade(db: psycopg.Connection, url: str) -> None:
+    """Create the schema once (one process at a time), or refuse a newer one."""
+    cur = db.cursor()
+    cur.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+    if cur.execute("SELECT to_regclass('meta')").fetchone()[0] is not None:
+        row = cur.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        found = int(row[0]) if row else 0
+        if found == SCHEMA_VERSION:
+            return
+        if found > SCHEMA_VERSION:
+            raise StoreError(
+                f"the reaction store {url} has schema version {found}, newer "
+                f"than this omgeving ({SCHEMA_VERSION}); upgrade omgeving"
+            )
+        if found == 2:  # v3: erased reactions keep no place
+            cur.execute(_UPGRADE_FROM_2)
+            cur.execute(
+                "UPDATE meta SET value=%s WHERE key='schema_version'", (str(SCHEMA_VERSION),)
+            )
+            return
+        if found:  # the first PostgreSQL stores were written with schema 2
+            raise StoreError(
+                f"the reaction store {url} has schema version {found}, which "
+                "this omgeving cannot upgrade; export it with the omgeving that "
+                "wrote it"
+            )
+    if cur.execute("SELECT 1 FROM pg_extension WHERE extname='postgis'").fetchone() is None:
+        try:
+            with db.transaction():
+                cur.execute("CREATE EXTENSION postgis")
+        except psycopg.Error as err:
+            raise StoreError(
+                f"the database of the reaction store {url} has no PostGIS and "
+                f"cannot get it ({_first_line(err)}); as a superuser run: "
+                "CREATE EXTENSION postgis"
+            ) from err
+    cur.execute(_SCHEMA)
+    cur.execute(
+        "INSERT INTO meta VALUES ('schema_version', %s) ON CONFLICT (key) "
+        "DO UPDATE SET value=excluded.value",
+        (str(SCHEMA_VERSION),),
+    )
+    try:  # amcheck lets integrity_check look at the indexes; optional, needs privileges
+        with db.transaction():
+            cur.execute("CREATE EXTENSION IF NOT EXISTS amcheck")
+    except psycopg.Error:
+        pass
+
+
+def _structure_problems(cur: psycopg.Cursor) -> list[str]:
+    problems = [
+        f"table {t} is missing"
+        for t in _TABLES
+        if cur.execute("SELECT to_regclass(%s)", (t,)).fetchone()[0] is None
+    ]
+    if problems:
+        return problems
+    enabled = {
+        name
+        for (name,) in cur.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid='audit'::regclass AND tgenabled<>'D'"
+        )
+    }
+    problems += [
+        f"trigger {t} of the audit log is missing or disabled"
+        for t in _TRIGGERS
+        if t not in enabled
+    ]
+    row = cur.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    if row is None or int(row[0]) != SCHEMA_VERSION:
+        problems.append(f"schema version is {row and row[0]}, not {SCHEMA_VERSION}")
+    return problems
+
+
+def _count_problems(cur: psycopg.Cursor) -> list[str]:
+    (wrong,) = cur.execute(
+        "SELECT count(*) FROM reactions r WHERE "
+        "agrees <> (SELECT count(*) FROM agreements a WHERE a.reaction_id=r.id) OR "
+        "reports <> (SELECT count(*) FROM reports p WHERE p.reaction_id=r.id)"
+    ).fetchone()
+    if wrong:
+        return [f"{wrong} reactions have agreement or report counts unequal to their rows"]
+    return []
+
+
+def _amcheck_problems(cur: psycopg.Cursor) -> list[str]:
+    """Check the store's B-tree indexes and table pages with amcheck, if we may."""
+    row = cur.execute("SELECT extversion FROM pg_extension WHERE extname='amcheck'").fetchone()
+    if row is None:
+        return []
+    problems = []
+    try:
+        with cur.connection.transaction():  # a savepoint: a refusal leaves the rest standing
+            cur.execute(
+                "SELECT bt_index_check(i.indexrelid, true) FROM pg_index i "
+                "JOIN pg_class c ON c.oid=i.indexrelid JOIN pg_am a ON a.oid=c.relam "
+                "WHERE a.amname='btree' AND i.indrelid = ANY(%s::regclass[])",
+                (list(_TABLES),),
+            )
+            if tuple(int(p) for p in row[0].split(".")) >= (1, 3):  # verify_heapam: PG 14+
+                for table in _TABLES:
+                    for blkno, _offnum, _attnum, msg in cur.execute(
+                        "SELECT * FROM verify_heapam(%s::regclass)", (table,)
+                    ):
+                        problems.append(f"table {table} page {blkno}: {msg}")
+    except errors.InsufficientPrivilege:
+        return []  # amcheck is installed, but this role may not run it
+    return problems
+
+
+def _first_line(err: BaseException) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
