@@ -552,3 +552,11 @@ def test_editor_shows_warnings_after_saving(editor, project, lonlat):
         editor.save.click()
     assert "is opgeslagen" in editor.message.value
     assert "new housing is usually 10–100 woningen/ha" in editor.message.value
+
+
+def test_the_editor_speaks_english_too(demo_project):
+    from omgeving.apps.editor import ScenarioEditor
+
+    editor = ScenarioEditor(demo_project, "spreiden", lang="en")
+    assert editor.save.description == "Save"
+    assert ("Nature (natuur)", "natuur") in editor.functie.options

@@ -31,34 +31,14 @@ from shapely.geometry.base import BaseGeometry
 
 from omgeving._errors import OmgevingError, ValidationError
 from omgeving.apps._mapview import ProjectMap, empty
+from omgeving.i18n import t
 from omgeving.project import RD, Project, open_project
-from omgeving.scenario import FUNCTIONS, Scenario, ScenarioWarning
+from omgeving.scenario import FUNCTIONS, Function, Scenario, ScenarioWarning
 from omgeving.web import read_manifest
 
 __all__ = ["ScenarioEditor"]
 
 #: The editor's texts (planners' tool; the scenario's own messages are in English).
-TEXT = {
-    "title": "Scenario bewerken: {name}",
-    "how": "Teken een vlak (of een marker voor een windturbine) of klik op een ingreep.",
-    "naam": "naam",
-    "functie": "functie",
-    "woningen": "woningen",
-    "mw": "vermogen (MW)",
-    "tiphoogte_m": "tiphoogte (m)",
-    "save": "Opslaan",
-    "delete": "Verwijderen",
-    "new": "Nieuw",
-    "drawn": "Vorm getekend ({hectare:.1f} ha): vul het formulier in en kies Opslaan.",
-    "drawn_point": "Punt geplaatst: vul het formulier in en kies Opslaan.",
-    "editing": "U bewerkt '{naam}'. Een nieuwe vorm tekenen vervangt de geometrie.",
-    "saved": "'{naam}' is opgeslagen.",
-    "deleted": "'{naam}' is verwijderd.",
-    "not_saved": "Niet opgeslagen in het project: {error}",
-    "nothing_drawn": "Teken eerst een vorm op de kaart.",
-    "nothing_chosen": "Klik eerst op een ingreep op de kaart.",
-    "unknown": "Deze ingreep bestaat niet (meer); klik op een ingreep op de kaart.",
-}
 _POINT_STYLE = {"radius": 8, "weight": 2, "fillOpacity": 0.9}
 
 
@@ -99,7 +79,9 @@ class ScenarioEditor:
         scenario: Scenario | str,
         *,
         height: str = "70vh",
+        lang: str = "nl",
     ) -> None:
+        self.lang = lang
         self.project = project if isinstance(project, Project) else open_project(project)
         self.scenario = (
             scenario if isinstance(scenario, Scenario) else Scenario.load(self.project, scenario)
@@ -120,6 +102,12 @@ class ScenarioEditor:
         self.widget = w.HBox([self.pmap.map, self.form], layout=w.Layout(width="100%"))
         self._show_interventions()
 
+    def _t(self, key: str, **values: object) -> str:
+        return t(f"editor.{key}", self.lang, **values)
+
+    def _label(self, function: Function) -> str:
+        return function.label_nl if self.lang == "nl" else function.label_en
+
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
 
@@ -134,28 +122,28 @@ class ScenarioEditor:
         return draw
 
     def _form(self) -> w.VBox:
-        self.naam = w.Text(description=TEXT["naam"]).add_class("omg-naam")
+        self.naam = w.Text(description=self._t("naam")).add_class("omg-naam")
         self.functie = w.Dropdown(
-            options=[(f"{f.label_nl} ({name})", name) for name, f in FUNCTIONS.items()],
-            description=TEXT["functie"],
+            options=[(f"{self._label(f)} ({name})", name) for name, f in FUNCTIONS.items()],
+            description=self._t("functie"),
         ).add_class("omg-functie")
         self.functie.observe(self._on_functie, names="value")
         self.fields = {
-            "woningen": w.IntText(value=0, description=TEXT["woningen"]),
-            "mw": w.FloatText(value=0.0, description=TEXT["mw"]),
-            "tiphoogte_m": w.FloatText(value=0.0, description=TEXT["tiphoogte_m"]),
+            "woningen": w.IntText(value=0, description=self._t("woningen")),
+            "mw": w.FloatText(value=0.0, description=self._t("mw")),
+            "tiphoogte_m": w.FloatText(value=0.0, description=self._t("tiphoogte_m")),
         }
-        self.save = w.Button(description=TEXT["save"], button_style="primary", icon="save")
-        self.delete = w.Button(description=TEXT["delete"], button_style="danger", icon="trash")
-        self.new = w.Button(description=TEXT["new"], icon="plus")
+        self.save = w.Button(description=self._t("save"), button_style="primary", icon="save")
+        self.delete = w.Button(description=self._t("delete"), button_style="danger", icon="trash")
+        self.new = w.Button(description=self._t("new"), icon="plus")
         self.save.on_click(self._on_save)
         self.delete.on_click(self._on_delete)
         self.new.on_click(self._on_new)
         self._on_functie(None)
-        heading = TEXT["title"].format(name=self.scenario.name)
+        heading = self._t("title", name=self.scenario.name)
         return w.VBox(
             [
-                w.HTML(f"<h3>{html.escape(heading)}</h3><p>{html.escape(TEXT['how'])}</p>"),
+                w.HTML(f"<h3>{html.escape(heading)}</h3><p>{html.escape(self._t('how'))}</p>"),
                 self.naam,
                 self.functie,
                 *self.fields.values(),
@@ -169,7 +157,7 @@ class ScenarioEditor:
     def _legend(self) -> str:
         rows = (
             f"<div><span class='omg-swatch' style='background:{html.escape(colour)}'></span>"
-            f"{html.escape(FUNCTIONS[name].label_nl)}</div>"
+            f"{html.escape(self._label(FUNCTIONS[name]))}</div>"
             for name, colour in self.colours.items()
             if name in FUNCTIONS
         )
@@ -223,9 +211,9 @@ class ScenarioEditor:
         if self.functie.value not in fitting:  # a marker is a turbine, an area is not
             self.functie.value = fitting[0]
         if point:
-            self.say(TEXT["drawn_point"])
+            self.say(self._t("drawn_point"))
         else:
-            self.say(TEXT["drawn"].format(hectare=self.geometry.area / 1e4))
+            self.say(self._t("drawn", hectare=self.geometry.area / 1e4))
 
     @_reported
     def _on_click(self, **event: Any) -> None:
@@ -233,7 +221,7 @@ class ScenarioEditor:
         rows = self.scenario.interventions
         match = rows[rows["naam"] == naam] if isinstance(naam, str) else rows.iloc[:0]
         if match.empty:
-            raise ValidationError(TEXT["unknown"])
+            raise ValidationError(self._t("unknown"))
         row = match.iloc[0]
         self.chosen, self.geometry = naam, None
         self.draw.clear()
@@ -244,12 +232,12 @@ class ScenarioEditor:
         self.fields["mw"].value = float(row.mw)
         self.fields["tiphoogte_m"].value = 0.0 if pd.isna(row.tiphoogte_m) else row.tiphoogte_m
         self._show_interventions()
-        self.say(TEXT["editing"].format(naam=naam))
+        self.say(self._t("editing", naam=naam))
 
     @_reported
     def _on_save(self, _button: Any) -> None:
         naam = self.naam.value.strip()
-        self._change(lambda: self._apply_form(naam), TEXT["saved"].format(naam=naam))
+        self._change(lambda: self._apply_form(naam), self._t("saved", naam=naam))
 
     def _apply_form(self, naam: str) -> None:
         """Add the drawn shape with the form's values, or change the chosen intervention."""
@@ -257,7 +245,7 @@ class ScenarioEditor:
         quantities = {q.column: self.fields[q.column].value for q in FUNCTIONS[functie].quantities}
         if self.chosen is None:
             if self.geometry is None:
-                raise ValidationError(TEXT["nothing_drawn"])
+                raise ValidationError(self._t("nothing_drawn"))
             self.scenario.add(naam, functie, self.geometry, **quantities)
         else:
             changes: dict[str, Any] = {"naam": naam, "functie": functie, **quantities}
@@ -269,8 +257,8 @@ class ScenarioEditor:
     @_reported
     def _on_delete(self, _button: Any) -> None:
         if self.chosen is None:
-            raise ValidationError(TEXT["nothing_chosen"])
-        self._change(self._remove, TEXT["deleted"].format(naam=self.chosen))
+            raise ValidationError(self._t("nothing_chosen"))
+        self._change(self._remove, self._t("deleted", naam=self.chosen))
 
     def _remove(self) -> None:
         self.scenario.remove(self.chosen)
@@ -280,7 +268,7 @@ class ScenarioEditor:
     def _on_new(self, _button: Any) -> None:
         self._clear()
         self._show_interventions()
-        self.say(TEXT["how"])
+        self.say(self._t("how"))
 
     def _clear(self) -> None:
         self.chosen = self.geometry = None
@@ -300,7 +288,7 @@ class ScenarioEditor:
             try:
                 self.scenario.save(self.project)
             except ValidationError as err:
-                raise ValidationError(TEXT["not_saved"].format(error=err)) from err
+                raise ValidationError(self._t("not_saved", error=err)) from err
             finally:
                 notes = [str(c.message) for c in caught if c.category is ScenarioWarning]
                 for other in (c for c in caught if c.category is not ScenarioWarning):
