@@ -135,3 +135,10 @@ def test_cli_report(busy, tmp_path):
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "participatieverslag.html").exists()
     assert "all 300 reactions" in done.stdout
+
+
+def test_a_project_without_reactions_still_gets_a_report(project_copy, tmp_path):
+    files = build_report(open_project(project_copy), tmp_path, pdf=False)
+    page = files.html.read_text(encoding="utf-8")
+    assert files.reactions == 0 and "data-count='total'>0<" in page
+    assert "class='onder'" not in page  # nobody took part: no buurt stands out
