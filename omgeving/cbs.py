@@ -20,7 +20,6 @@ Examples
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +72,6 @@ KERNCIJFERS = {
 KEY = "WijkenEnBuurten"
 MAX_PAGES = 500
 
-logger = logging.getLogger(__name__)
 
 
 def cbs_root() -> str:

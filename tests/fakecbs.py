@@ -33,7 +33,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 
 from tests.fakepdok import GEMEENTEN, Recorded, _Handler, seed_features
-from tests.fakeserver import LoopbackServer
+from tests.fakeserver import LoopbackFake
 
 __all__ = ["FEED", "FakeCBS", "fake_cbs"]
 
@@ -98,8 +98,10 @@ class _Fault:
     times: int
 
 
-class FakeCBS:
+class FakeCBS(LoopbackFake):
     """A StatLine OData v3 look-alike on ``127.0.0.1``; ``page_size`` rows per answer."""
+
+    handler = _Handler  # the fake PDOK's handler: it asks the fake to answer
 
     def __init__(self, *, page_size: int = 7) -> None:
         self.page_size = page_size
@@ -108,19 +110,8 @@ class FakeCBS:
         self.faults: list[_Fault] = []
         self.ignore_filter = False
         self._lock = threading.Lock()
-        self._http = LoopbackServer(self, _Handler)
-        self.port = 0
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> FakeCBS:
-        self.port = self._http.start()
-        return self
-
-    def stop(self) -> None:
-        self._http.stop()
 
     def fail(self, match: str, *, status: int = 503, times: int = 1) -> None:
         """Answer ``status`` to the next ``times`` requests whose path contains ``match``."""

@@ -36,7 +36,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tests.fakeserver import FakeHTTPServer, LoopbackServer
+from tests.fakeserver import FakeHTTPServer, LoopbackFake
 
 __all__ = ["DOCS", "PATH", "FakeLocatie", "Fault", "fake_locatie"]
 
@@ -113,7 +113,7 @@ class Fault:
 
 
 @dataclass
-class FakeLocatie:
+class FakeLocatie(LoopbackFake):
     """A Locatieserver on a free loopback port; see the module docstring."""
 
     docs: list[dict[str, Any]] = field(default_factory=lambda: [dict(d) for d in DOCS])
@@ -125,19 +125,8 @@ class FakeLocatie:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._http = LoopbackServer(self, _Handler)
 
-    @property
-    def url(self) -> str:
-        """The root to put in ``OMGEVING_PDOK_ROOT``."""
-        return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> FakeLocatie:
-        self.port = self._http.start()
-        return self
-
-    def stop(self) -> None:
-        self._http.stop()
 
     def add_fault(
         self, status: int | None = 500, *, times: int | None = 1, delay: float = 0.0
@@ -270,6 +259,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet."""
+
+
+FakeLocatie.handler = _Handler  # defined after the fake, which it serves
 
 
 @pytest.fixture

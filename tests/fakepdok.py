@@ -34,7 +34,7 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import mapping, shape
 
-from tests.fakeserver import FakeHTTPServer, LoopbackServer
+from tests.fakeserver import FakeHTTPServer, LoopbackFake
 
 __all__ = ["BAG", "BRK", "CBS", "N2K", "FakePDOK", "fake_pdok", "seed_features", "shared_file"]
 
@@ -301,7 +301,7 @@ class Recorded:
         return dict(parse_qsl(self.query, keep_blank_values=True))
 
 
-class FakePDOK:
+class FakePDOK(LoopbackFake):
     """A GoKoala look-alike on ``127.0.0.1`` serving synthetic Salland data."""
 
     def __init__(self) -> None:
@@ -321,21 +321,10 @@ class FakePDOK:
         self.send_content_crs = True
         self._replays: dict[tuple, tuple[bytes, str]] = {}
         self._lock = threading.Lock()
-        self._http = LoopbackServer(self, _Handler)
-        self.port = 0
 
     # -- control ---------------------------------------------------------------------------
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> FakePDOK:
-        self.port = self._http.start()
-        return self
-
-    def stop(self) -> None:
-        self._http.stop()
 
     def collection(self, collection_id: str) -> FakeCollection:
         for _, collections in self.datasets.values():
@@ -488,6 +477,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet."""
+
+
+FakePDOK.handler = _Handler  # defined after the fake, which it serves
 
 
 # -- GoKoala's documents ------------------------------------------------------------------

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar, Self
 
-__all__ = ["FakeHTTPServer", "LoopbackServer"]
+__all__ = ["FakeHTTPServer", "LoopbackFake"]
 
 
 class FakeHTTPServer(ThreadingHTTPServer):
@@ -16,24 +16,32 @@ class FakeHTTPServer(ThreadingHTTPServer):
     fake: Any
 
 
-class LoopbackServer:
-    """Serve ``handler`` for ``fake`` on a free port of 127.0.0.1, in a daemon thread."""
+class LoopbackFake:
+    """A fake service on a free port of 127.0.0.1: ``start()``, ``url``, ``stop()``.
 
-    def __init__(self, fake: Any, handler: type[BaseHTTPRequestHandler]) -> None:
-        self.fake = fake
-        self.handler = handler
-        self._server: FakeHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+    A subclass names its request handler in ``handler``; the server runs in a daemon thread.
+    """
 
-    def start(self) -> int:
-        """Start serving; return the port."""
+    handler: ClassVar[type[BaseHTTPRequestHandler]]
+    port: int = 0
+    _server: FakeHTTPServer | None = None
+    _thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """The root URL to put in the service's environment variable."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Self:
+        """Start serving on a free port."""
         self._server = FakeHTTPServer(("127.0.0.1", 0), self.handler)
-        self._server.fake = self.fake
+        self._server.fake = self
+        self.port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
         self._thread.start()
-        return self._server.server_address[1]
+        return self
 
     def stop(self) -> None:
         """Stop serving and close the socket (a second call does nothing)."""
