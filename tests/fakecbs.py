@@ -32,8 +32,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
-from tests.fakepdok import GEMEENTEN, Recorded, _Handler, seed_features
-from tests.fakeserver import LoopbackFake
+from tests.fakepdok import GEMEENTEN, Recorded, seed_features
+from tests.fakeserver import FakeHandler, LoopbackFake
 
 __all__ = ["FEED", "FakeCBS", "fake_cbs"]
 
@@ -101,7 +101,7 @@ class _Fault:
 class FakeCBS(LoopbackFake):
     """A StatLine OData v3 look-alike on ``127.0.0.1``; ``page_size`` rows per answer."""
 
-    handler = _Handler  # the fake PDOK's handler: it asks the fake to answer
+    handler = FakeHandler  # it answers with FakeCBS.respond
 
     def __init__(self, *, page_size: int = 7) -> None:
         self.page_size = page_size

@@ -30,13 +30,12 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tests.fakeserver import FakeHTTPServer, LoopbackFake
+from tests.fakeserver import FakeHandler, LoopbackFake
 
 __all__ = ["DOCS", "PATH", "FakeLocatie", "Fault", "fake_locatie"]
 
@@ -241,24 +240,12 @@ def _solr_error(status: int, message: str) -> tuple[int, str, bytes]:
     return status, "application/json", json.dumps(body).encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: FakeHTTPServer
-
-    def do_GET(self) -> None:
+class _Handler(FakeHandler):
+    def answer(self) -> tuple[int, dict[str, str], bytes]:
         delay, status, kind, body = self.server.fake.respond(self.path)
         if delay:
             time.sleep(delay)
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", f"{kind}; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up waiting (a time-out test)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet."""
+        return status, {"Content-Type": f"{kind}; charset=utf-8"}, body
 
 
 FakeLocatie.handler = _Handler  # defined after the fake, which it serves

@@ -23,7 +23,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -34,7 +33,7 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import mapping, shape
 
-from tests.fakeserver import FakeHTTPServer, LoopbackFake
+from tests.fakeserver import FakeHandler, LoopbackFake
 
 __all__ = ["BAG", "BRK", "CBS", "N2K", "FakePDOK", "fake_pdok", "seed_features", "shared_file"]
 
@@ -304,6 +303,8 @@ class Recorded:
 class FakePDOK(LoopbackFake):
     """A GoKoala look-alike on ``127.0.0.1`` serving synthetic Salland data."""
 
+    handler = FakeHandler  # it answers with FakePDOK.respond
+
     def __init__(self) -> None:
         data = seed_features()
         specs = [  # API, its title, its collection, the collection's property filters
@@ -458,28 +459,6 @@ class FakePDOK(LoopbackFake):
                          params.get("bbox-crs", CRS84_URI))  # fmt: skip
             mask &= shapely.intersects(coll.geoms, box)
         return np.flatnonzero(mask)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: FakeHTTPServer
-
-    def do_GET(self) -> None:
-        status, headers, body = self.server.fake.respond(self.path)
-        try:
-            self.send_response(status)
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up waiting (a time-out test)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet."""
-
-
-FakePDOK.handler = _Handler  # defined after the fake, which it serves
 
 
 # -- GoKoala's documents ------------------------------------------------------------------

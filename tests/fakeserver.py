@@ -6,7 +6,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, Self
 
-__all__ = ["FakeHTTPServer", "LoopbackFake"]
+__all__ = ["FakeHTTPServer", "FakeHandler", "LoopbackFake"]
 
 
 class FakeHTTPServer(ThreadingHTTPServer):
@@ -14,6 +14,34 @@ class FakeHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     fake: Any
+
+
+class FakeHandler(BaseHTTPRequestHandler):
+    """A fake's request handler: a GET sends what ``answer`` returns; the log stays quiet."""
+
+    server: FakeHTTPServer
+
+    def do_GET(self) -> None:
+        self.reply(*self.answer())
+
+    def answer(self) -> tuple[int, dict[str, str], bytes]:
+        """Return the status, headers and body for this request."""
+        return self.server.fake.respond(self.path)
+
+    def reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        """Send ``body``; a client that already gave up (a time-out test) is no error."""
+        try:
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet."""
 
 
 class LoopbackFake:
