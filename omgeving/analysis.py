@@ -13,6 +13,7 @@ import geopandas as gpd
 import pandas as pd
 
 from omgeving.export import reaction_table
+from omgeving.participation import PUBLIC_STATUSES
 from omgeving.project import Project
 from omgeving.store import open_store
 
@@ -43,7 +44,7 @@ def reactions_frame(project: Project, *, scenario: str | None = None,
         snapshot = store.snapshot()
     frame = reaction_table(project, snapshot, scenario=scenario)
     if visible_only:
-        frame = frame[frame["status"] == "visible"]
+        frame = frame[frame["status"].isin(PUBLIC_STATUSES)]
     return frame
 
 
@@ -85,7 +86,7 @@ def participation_per_buurt(frame: pd.DataFrame, project: Project) -> pd.DataFra
 
 def top_agreed(frame: pd.DataFrame, n: int = 10) -> pd.DataFrame:
     """The ``n`` visible reactions most agreed with (text shown as text wherever you show it)."""
-    shown = frame[frame["status"] == "visible"]
+    shown = frame[frame["status"].isin(PUBLIC_STATUSES)]
     columns = ["id", "thema", "buurtnaam", "scenario_naam", "tekst", "instemmingen"]
     return shown.sort_values(["instemmingen", "aangemaakt"], ascending=[False, True])[
         columns].head(n).reset_index(drop=True)

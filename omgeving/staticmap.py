@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from omgeving._errors import OmgevingError
+from omgeving.participation import PUBLIC_STATUSES
 from omgeving.web import read_manifest
 
 if TYPE_CHECKING:
@@ -149,7 +150,7 @@ def reactions_map(
     *,
     scenario: str | None = None,
     offline: bool = False,
-    include: Iterable[str] = ("visible",),
+    include: Iterable[str] = tuple(PUBLIC_STATUSES),
 ) -> folium.Map:
     """Return a folium map of the reactions (points, lines and areas), coloured by theme.
 

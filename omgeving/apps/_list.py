@@ -15,6 +15,7 @@ import ipywidgets as w
 from omgeving._errors import ValidationError
 from omgeving.apps._context import Context
 from omgeving.apps._safe import friendly
+from omgeving.participation import public_view
 from omgeving.reactions import Reaction
 
 __all__ = ["ReactionList"]
@@ -85,8 +86,12 @@ class ReactionList:
         self.status.value = f"<span class='omg-ok' role='status'>{self.ctx.say(key)}</span>"
 
     def update(self, reactions: dict[str, Reaction]) -> None:
-        """Show ``reactions`` (id → reaction, visible ones and the participant's own)."""
-        self.reactions = reactions
+        """Show those of ``reactions`` (id → reaction) that this visitor may see.
+
+        Whatever a caller passes, hidden, withdrawn, erased and others' pending reactions
+        never reach the list (:func:`omgeving.participation.shown_to` decides).
+        """
+        self.reactions = public_view(reactions, self.ctx.participant)
         self.render()
 
     def selected(self) -> list[Reaction]:

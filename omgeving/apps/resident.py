@@ -25,6 +25,7 @@ from omgeving.apps._list import ReactionList
 from omgeving.apps._live import Poller
 from omgeving.apps._mapview import ProjectMap, empty, fit_zoom, scenario_features, theme_colour
 from omgeving.apps._safe import friendly
+from omgeving.participation import public_view
 from omgeving.project import open_project
 from omgeving.reactions import Area, Reaction
 from omgeving.store import open_store
@@ -110,7 +111,7 @@ class ResidentApp:
             channel="tafel" if kiosk else "online",
         )
         self.cursor = 0
-        self.reactions: dict[str, Reaction] = {}
+        self.reactions: dict[str, Reaction] = {}  # every change seen, any status
         self.last_activity = time.monotonic()
         self.pmap = ProjectMap(
             project.web_dir, self.ctx.manifest, height="65vh" if kiosk else "60vh"
@@ -235,7 +236,7 @@ class ResidentApp:
         if change["new"] in ("nl", "en"):
             self.ctx.lang = change["new"]
             self.compose()
-            self.list.update(self.reactions)
+            self.list.update(self._listed())
 
     def _on_scenario(self, change: dict[str, Any]) -> None:
         self.touch()
@@ -283,7 +284,7 @@ class ResidentApp:
         self.form.reset()
         self.list.opened = self.list.reporting = None
         self.compose()
-        self.list.update(self._listed())
+        self.show(self._listed())
         self.pmap.fit()
         self.touch()
         if keep_message:
@@ -299,6 +300,10 @@ class ResidentApp:
         for r in changed:
             self.reactions[r.id] = r
         self.cursor = changed[-1].changed
+        self.show(self._listed())
+
+    def show(self, listed: dict[str, Reaction]) -> None:
+        """Draw ``listed`` on the map and in the list (each keeps only what may be seen)."""
         themes = self.ctx.themes
         features = [
             {
@@ -306,19 +311,14 @@ class ResidentApp:
                 "geometry": r.geometry,
                 "properties": {"id": r.id, "style": _reaction_style(themes, r.theme)},
             }
-            for r in self.reactions.values()
-            if r.status == "visible"
+            for r in public_view(listed).values()  # the map: what anyone may see
         ]
         self.reactions_layer.data = {"type": "FeatureCollection", "features": features}
-        self.list.update(self._listed())
+        self.list.update(listed)
 
     def _listed(self) -> dict[str, Reaction]:
-        me = self.ctx.participant
-        return {
-            i: r
-            for i, r in self.reactions.items()
-            if r.status == "visible" or (r.status == "pending" and r.participant == me)
-        }
+        """The reactions this visitor may see: visible ones and their own pending ones."""
+        return public_view(self.reactions, self.ctx.participant)
 
 
 def _reaction_style(themes: tuple[str, ...], theme: str) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from omgeving.apps._safe import friendly
 from omgeving.apps.resident import _log_to_server
 from omgeving.config import ProjectConfig
 from omgeving.i18n import t
+from omgeving.participation import shown_to
 from omgeving.project import open_project
 from omgeving.reactions import Reaction
 from omgeving.store import open_store
@@ -265,7 +266,7 @@ class WallApp:
     def _apply(self, reaction: Reaction) -> bool:
         """Keep a visible reaction, drop any other; return whether the wall must change."""
         old = self.reactions.get(reaction.id)
-        if reaction.status != "visible":
+        if not shown_to(reaction):  # the wall is public: what anyone may see
             return self.reactions.pop(reaction.id, None) is not None
         self.reactions[reaction.id] = reaction
         return old is None or _shown(old) != _shown(reaction)
