@@ -102,7 +102,8 @@ def reaction_map(frame: gpd.GeoDataFrame, project: Project, *, heatmap: bool = T
 
     from ipyleaflet import GeoJSON, Heatmap, LayersControl
 
-    from omgeving.apps._mapview import ProjectMap, theme_colour
+    from omgeving.apps._mapview import ProjectMap
+    from omgeving.palette import theme_colour
     from omgeving.web import read_manifest
 
     pmap = ProjectMap(project.web_dir, read_manifest(project.web_dir), height="560px")

@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from omgeving.analysis import counts
-from omgeving.apps._mapview import THEME_COLOURS
+from omgeving.palette import SENTIMENT_COLOURS, theme_colour
 from omgeving.project import Project
 
 __all__ = [
@@ -32,12 +32,11 @@ __all__ = [
 
 SENTIMENT_LABELS = {-2: "zeer negatief", -1: "negatief", 0: "neutraal", 1: "positief",
                     2: "zeer positief"}
-SENTIMENT_COLOURS = {-2: "#ca0020", -1: "#f4a582", 0: "#bababa", 1: "#92c5de", 2: "#0571b0"}
 _STYLE = {"font.size": 10, "axes.spines.top": False, "axes.spines.right": False}
 
 
 def _colour(themes: tuple[str, ...], theme: str) -> str:
-    return THEME_COLOURS[themes.index(theme) % len(THEME_COLOURS)] if theme in themes else "#777"
+    return theme_colour(themes, theme)
 
 
 def theme_chart(frame: pd.DataFrame, project: Project) -> Figure:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from omgeving._errors import OmgevingError
+from omgeving.palette import function_colour
 from omgeving.participation import PUBLIC_STATUSES
 from omgeving.web import read_manifest
 
@@ -64,7 +65,6 @@ CONTEXT_LAYERS = ("natura2000", "waterlopen", "wegen", "kernen", "buurten", "gem
 MAX_CONTEXT_FEATURES = 2000
 #: From this many reactions on, Leaflet draws on a canvas instead of SVG paths.
 CANVAS_FROM = 5000
-_OTHER_COLOUR = "#444444"
 #: folium's default scripts and styles that these maps do not use (only Leaflet is needed).
 _UNUSED_DEFAULTS = {
     "jquery",
@@ -380,7 +380,7 @@ def _add_interventions(
     for i, feature in enumerate(data["features"]):
         props = feature["properties"]
         function = str(props.get("functie") or "")
-        colour = colours.get(function, _OTHER_COLOUR)
+        colour = function_colour(function, colours)
         used[function] = colour
         features.append(
             _feature(
@@ -412,8 +412,8 @@ def _add_reactions(m: folium.Map, project: Project, frame: Any) -> list[tuple[st
     """Add the reactions of ``frame``; return (theme, colour) of those on the map."""
     import folium
 
-    from omgeving.apps._mapview import theme_colour
     from omgeving.i18n import t
+    from omgeving.palette import theme_colour
 
     themes = project.config.themes
     rank = {"Polygon": 0, "MultiPolygon": 0, "LineString": 1, "MultiLineString": 1}

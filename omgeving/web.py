@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from omgeving._errors import LayerError
+from omgeving.palette import FUNCTION_COLOURS, LANDUSE_COLOURS
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -134,25 +135,6 @@ _STYLES: dict[str, tuple[str, str, float, dict[str, Any], bool, str | None]] = {
         "gemeentenaam",
     ),
 }
-_LANDUSE_COLORS = {
-    "landbouw": "#f2e394",
-    "bos": "#33a02c",
-    "natuur": "#b2df8a",
-    "water": "#a6cee3",
-    "bebouwd": "#cab2d6",
-}
-_FUNCTION_COLORS = {
-    "wonen": "#e31a1c",
-    "werken": "#6a3d9a",
-    "energie-zon": "#ff7f00",
-    "energie-wind": "#1f78b4",
-    "natuur": "#33a02c",
-    "water": "#a6cee3",
-    "recreatie": "#b2df8a",
-    "mobiliteit": "#777777",
-    "landbouw": "#f2e394",
-    "voorzieningen": "#fb9a99",
-}
 _ORDER = (
     "landgebruik",
     "natura2000",
@@ -203,7 +185,7 @@ def bake_web_layers(project: Project) -> Path:
                 visible=visible,
                 tooltip=tip,
                 color_by="klasse" if name == "landgebruik" else None,
-                colors=_LANDUSE_COLORS if name == "landgebruik" else {},
+                colors=LANDUSE_COLOURS if name == "landgebruik" else {},
             )
         )
     buildings: dict[str, Any] = {}
@@ -244,7 +226,7 @@ def bake_web_layers(project: Project) -> Path:
         "layers": [asdict(e) for e in entries],
         "buildings": buildings,
         "scenarios": scenarios,
-        "function_colors": _FUNCTION_COLORS,
+        "function_colors": FUNCTION_COLOURS,
     }
     path = web / _MANIFEST
     _atomic_text(path, json.dumps(manifest, ensure_ascii=False, indent=1))

@@ -15,35 +15,14 @@ from typing import Any
 import ipywidgets as w
 from ipyleaflet import GeoJSON, Map, ScaleControl, TileLayer, basemaps
 
+from omgeving.palette import function_colour, theme_colour
 from omgeving.web import tiles_for_bounds
 
 __all__ = ["ProjectMap", "empty", "fit_zoom", "scenario_features", "theme_colour"]
 
 MAX_DETAIL_TILES = 6
-#: Colours of the themes, by their position in the project's list (colour-blind friendly).
-THEME_COLOURS = (
-    "#c51b7d",
-    "#1b7837",
-    "#2166ac",
-    "#e08214",
-    "#762a83",
-    "#b2182b",
-    "#35978f",
-    "#8c510a",
-    "#4d4d4d",
-    "#d6604d",
-    "#5aae61",
-    "#4393c3",
-)
-
-
 def empty() -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": []}
-
-
-def theme_colour(themes: tuple[str, ...], theme: str) -> str:
-    """Return the colour of ``theme`` (grey for an unknown one)."""
-    return THEME_COLOURS[themes.index(theme) % len(THEME_COLOURS)] if theme in themes else "#777"
 
 
 def scenario_features(
@@ -56,7 +35,7 @@ def scenario_features(
     data = json.loads((web_dir / spec["file"]).read_text(encoding="utf-8"))
     colours = manifest.get("function_colors", {})
     for feature in data["features"]:
-        colour = colours.get(str(feature["properties"].get("functie") or ""), "#444444")
+        colour = function_colour(feature["properties"].get("functie"), colours)
         feature["properties"]["style"] = {
             "color": colour,
             "fillColor": colour,

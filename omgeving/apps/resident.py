@@ -23,8 +23,9 @@ from omgeving.apps._context import REACTION_OPACITY, Context
 from omgeving.apps._form import ReactionForm
 from omgeving.apps._list import ReactionList
 from omgeving.apps._live import Poller
-from omgeving.apps._mapview import ProjectMap, empty, fit_zoom, scenario_features, theme_colour
+from omgeving.apps._mapview import ProjectMap, empty, fit_zoom, scenario_features
 from omgeving.apps._safe import friendly
+from omgeving.palette import theme_colour
 from omgeving.participation import public_view
 from omgeving.project import open_project
 from omgeving.reactions import Area, Reaction

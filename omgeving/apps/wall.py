@@ -26,11 +26,12 @@ from ipyleaflet import GeoJSON
 
 from omgeving.apps._context import REACTION_OPACITY
 from omgeving.apps._live import Poller
-from omgeving.apps._mapview import ProjectMap, empty, scenario_features, theme_colour
+from omgeving.apps._mapview import ProjectMap, empty, scenario_features
 from omgeving.apps._safe import friendly
 from omgeving.apps.resident import _log_to_server
 from omgeving.config import ProjectConfig
 from omgeving.i18n import t
+from omgeving.palette import sentiment_colour, theme_colour
 from omgeving.participation import shown_to
 from omgeving.project import open_project
 from omgeving.reactions import Reaction
@@ -53,14 +54,6 @@ WALL_LAYERS = ("waterlopen", "kernen", "buurten", "gemeente")
 TICKER_SIZE = 8
 TICKER_CHARS = 200
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8866/"
-SENTIMENT_COLORS = {
-    2: "#4dac26",
-    1: "#a6d96a",
-    0: "#bababa",
-    -1: "#f4a582",
-    -2: "#e15759",
-    None: "#8b949e",
-}
 POINT_STYLE = {"radius": 11, "className": "omg-wall-reactie"}
 SCENARIO_POINT_STYLE = {"radius": 9, "weight": 2, "fillOpacity": 0.9}
 _HEX = re.compile(r"^#[0-9a-fA-F]{3,8}$")
@@ -378,7 +371,7 @@ def stats_html(reactions: list[Reaction], themes: tuple[str, ...], lang: str) ->
     names = list(themes) + sorted(set(by_theme) - set(themes))
     theme_rows = [(name, theme_colour(themes, name), by_theme[name]) for name in names]
     sentiment_rows = [
-        (sentiment_label(s, lang), SENTIMENT_COLORS[s], by_sentiment[s])
+        (sentiment_label(s, lang), sentiment_colour(s), by_sentiment[s])
         for s in (2, 1, 0, -1, -2, None)
     ]
     n = len(reactions)
