@@ -3,8 +3,9 @@
 A thin composition of widgets over :mod:`omgeving.store`. It is served only by the
 token-protected staff server, never by the public one. Every action needs the moderator's
 name, which the audit log keeps as the actor. User text (reactions, report reasons, names)
-is shown only in ``Label`` and disabled ``Textarea`` widgets, which the browser shows as
-text; ``HTML`` widgets hold escaped catalogue text only.
+is shown only escaped in ``HTML`` widgets (:func:`omgeving.apps._safe.plain`) and in disabled
+``Textarea`` widgets, which the browser shows as text; never in a ``Label`` or a description,
+which the page typesets as LaTeX.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from ipyleaflet import GeoJSON, GeomanDrawControl, Map, TileLayer, basemaps
 from shapely.geometry import shape
 
 from omgeving._errors import ValidationError
-from omgeving.apps._safe import friendly
+from omgeving.apps._safe import friendly, plain
 from omgeving.apps.resident import _log_to_server
 from omgeving.i18n import catalogue, t
 from omgeving.project import open_project
@@ -274,7 +275,7 @@ class StaffApp:
 
     def _row(self, r: Reaction, actions: tuple[str, ...]) -> _Row:
         parts: list[w.Widget] = [
-            w.Label(self._describe(r)).add_class("omg-staff-multiline"),
+            plain(self._describe(r)).add_class("omg-staff-multiline"),
             w.Textarea(
                 value=r.text, disabled=True, rows=3, layout=w.Layout(width="100%")
             ).add_class("omg-staff-text"),
@@ -285,12 +286,12 @@ class StaffApp:
                 for why, at in self.store.reports_for(r.id)
             ]
             parts.append(
-                w.Label("\n".join(lines))
+                plain("\n".join(lines))
                 .add_class("omg-staff-multiline")
                 .add_class("omg-staff-reports")
             )
         if r.reason:
-            parts.append(w.Label(self._t("staff.row.last_reason", reason=r.reason)))
+            parts.append(plain(self._t("staff.row.last_reason", reason=r.reason)))
         row = _Row(box=w.VBox())
         if actions:
             row.reason = w.Textarea(
@@ -359,7 +360,7 @@ class StaffApp:
                 reason=e.reason,
             )
             labels.append(
-                w.Label(text).add_class("omg-staff-multiline").add_class("omg-staff-audit-entry")
+                plain(text).add_class("omg-staff-multiline").add_class("omg-staff-audit-entry")
             )
         self.audit_info.value = self._t("staff.audit.count", n=len(entries))
         _replace(self.audit_list, labels or [w.Label(self._t("staff.audit.empty"))])
