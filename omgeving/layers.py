@@ -4,7 +4,9 @@ The one rule that matters most: a GeoJSON in RD New without a ``crs`` member (ol
 PDOK output asked for in RD) must not silently become WGS84. GDAL reads such a file as
 EPSG:4326; we look at the file itself and at the coordinates, take RD with a
 :class:`LayerCRSWarning` when the coordinates are clearly RD, and refuse with a message that
-names the fix when they fit neither.
+names the fix when they fit neither. A GeoPackage or Shapefile that says no CRS at all is
+treated the same way: read as RD New or as longitude/latitude (EPSG:4326), with the warning,
+when the coordinates clearly are one of them, and refused with the ``crs=`` to pass otherwise.
 """
 
 from __future__ import annotations
@@ -144,21 +146,52 @@ def _with_crs(gdf: gpd.GeoDataFrame, path: Path, crs: int | str | None) -> gpd.G
         if epsg == 4326 and looks_like_rd(bounds):
             raise LayerError(
                 f"layer file {path} says EPSG:4326 but its coordinates {_fmt(bounds)} are "
-                "metres in RD New; pass crs=28992 (or --crs 28992)"
+                "metres in RD New; pass crs=28992"
             )
         return gdf
+    return _guess_crs(gdf, path, bounds)
+
+
+def _guess_crs(
+    gdf: gpd.GeoDataFrame, path: Path, bounds: tuple[float, float, float, float]
+) -> gpd.GeoDataFrame:
+    """Set the CRS of a file that does not say it from its coordinates, or refuse."""
     if looks_like_rd(bounds):
-        warnings.warn(
-            f"layer file {path} does not say its CRS; its coordinates {_fmt(bounds)} are "
-            "RD New (EPSG:28992), so it is read as RD. Pass crs=28992 to silence this, or "
-            "crs=... if it is something else",
-            LayerCRSWarning,
-            stacklevel=3,
+        guess, name = RD, "RD New (EPSG:28992)"
+    elif looks_like_degrees(bounds):
+        guess, name = 4326, "longitude/latitude (EPSG:4326)"
+    else:
+        raise LayerError(
+            f"layer file {path} does not say its CRS and its coordinates {_fmt(bounds)} are "
+            f"neither RD New nor longitude/latitude; {_crs_hint(bounds)}"
         )
-        return gdf.set_crs(RD, allow_override=True)
-    raise LayerError(
-        f"layer file {path} does not say its CRS and its coordinates {_fmt(bounds)} are "
-        "neither RD New nor longitude/latitude; pass crs=... (for example crs=28992)"
+    warnings.warn(
+        f"layer file {path} does not say its CRS; its coordinates {_fmt(bounds)} are "
+        f"{name}, so it is read as such. Pass crs={guess} to silence this, or "
+        "crs=... if it is something else",
+        LayerCRSWarning,
+        stacklevel=4,
+    )
+    return gdf.set_crs(guess, allow_override=True)
+
+
+# Where the Netherlands lies in the projected CRSs that Dutch data comes in besides RD New.
+_KNOWN_EXTENTS = (
+    (3857, "Web Mercator metres (as used by web maps)", (300_000, 6_400_000, 900_000, 7_200_000)),
+    (25831, "ETRS89 / UTM zone 31N metres", (400_000, 5_500_000, 900_000, 6_050_000)),
+    (3035, "ETRS89 / LAEA Europe metres", (3_700_000, 2_950_000, 4_300_000, 3_550_000)),
+)
+
+
+def _crs_hint(bounds: tuple[float, float, float, float]) -> str:
+    """Return which ``crs=`` to pass for coordinates that are neither RD New nor lon/lat."""
+    minx, miny, maxx, maxy = bounds
+    for epsg, name, (x0, y0, x1, y1) in _KNOWN_EXTENTS:
+        if x0 <= minx <= maxx <= x1 and y0 <= miny <= maxy <= y1:
+            return f"they look like {name}: pass crs={epsg} if that is what the file holds"
+    return (
+        "pass crs=... with the EPSG code of the system the file was made in (ask its maker, "
+        "or look in the GIS program that exported it); RD New is 28992, longitude/latitude 4326"
     )
 
 

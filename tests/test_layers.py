@@ -109,3 +109,58 @@ def test_bounds_heuristics():
     assert not looks_like_rd((6.07, 52.22, 6.41, 52.47))
     assert looks_like_degrees((6.07, 52.22, 6.41, 52.47))
     assert not looks_like_degrees((206437, 479568, 224255, 498799))
+
+
+def _write_without_crs(path, geometry) -> None:
+    """Write ``geometry`` with pyogrio and no CRS at all (as QGIS' 'no CRS' export does)."""
+    frame = gpd.GeoDataFrame({"naam": ["vierkant"]}, geometry=[geometry], crs=None)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "'crs' was not provided", UserWarning)
+        frame.to_file(path, engine="pyogrio")
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".shp"])
+@pytest.mark.parametrize(
+    ("coordinates", "epsg", "match"),
+    [
+        ("lonlat", 4326, r"longitude/latitude \(EPSG:4326\)"),
+        ("rd", 28992, r"RD New \(EPSG:28992\)"),
+    ],
+)
+def test_file_without_crs_is_read_from_its_coordinates(
+    tmp_path, rd_frame, suffix, coordinates, epsg, match
+):
+    source = rd_frame.to_crs(epsg).geometry.iloc[0]
+    path = tmp_path / f"zonder_crs{suffix}"
+    _write_without_crs(path, source)
+    assert gpd.read_file(path, engine="pyogrio").crs is None  # the file really says no CRS
+    with pytest.warns(LayerCRSWarning, match=match):
+        gdf = read_layer(path)
+    assert gdf.crs.to_epsg() == 28992
+    assert gdf.area.iloc[0] == pytest.approx(1e6, rel=1e-3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_layer(path, crs=epsg).area.iloc[0] == pytest.approx(1e6, rel=1e-3)
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".geojson"])
+@pytest.mark.parametrize(
+    ("epsg", "match"),
+    [
+        (3857, r"Web Mercator.*pass crs=3857"),
+        (25831, r"UTM zone 31N.*pass crs=25831"),
+        (3035, r"LAEA Europe.*pass crs=3035"),
+        (None, r"pass crs=\.\.\. with the EPSG code.*RD New is 28992, longitude/latitude 4326"),
+    ],
+)
+def test_file_without_crs_in_neither_names_the_crs_to_pass(tmp_path, rd_frame, suffix, epsg, match):
+    if epsg is None:  # coordinates that fit no CRS we know of
+        source = RD_SQUARE.__class__([(1e7, 1e7), (1.1e7, 1e7), (1.1e7, 1.1e7)])
+    else:
+        source = rd_frame.to_crs(epsg).geometry.iloc[0]
+    path = tmp_path / f"onbekend{suffix}"
+    _write_without_crs(path, source)
+    with pytest.raises(LayerError, match="neither RD New nor longitude/latitude") as caught:
+        read_layer(path)
+    assert caught.match(match)
+    assert "crs=28992" not in str(caught.value)  # the coordinates are not RD: do not suggest it
