@@ -73,15 +73,44 @@ __all__ = [
 ]
 
 #: The headers of OpenStad's resource export that the import knows (``tags.<type>`` besides).
-HEADERS = ("Inzending ID", "Project ID", "Widget ID", "Titel", "Samenvatting", "Beschrijving",
-           "Budget", "Locatie (lat)", "Locatie (lng)", "Datum aangemaakt (leesbaar)",
-           "Laatst bijgewerkt", "Verwijderd op", "Aantal likes", "Aantal dislikes", "Voortgang",
-           "Waarschijnlijk spam", "Statussen", "Moderatie berichten", "Afbeeldingen",
-           "Documenten", "Embedded URL", "Extra gegevens", "Gebruiker ID")
+HEADERS = (
+    "Inzending ID",
+    "Project ID",
+    "Widget ID",
+    "Titel",
+    "Samenvatting",
+    "Beschrijving",
+    "Budget",
+    "Locatie (lat)",
+    "Locatie (lng)",
+    "Datum aangemaakt (leesbaar)",
+    "Laatst bijgewerkt",
+    "Verwijderd op",
+    "Aantal likes",
+    "Aantal dislikes",
+    "Voortgang",
+    "Waarschijnlijk spam",
+    "Statussen",
+    "Moderatie berichten",
+    "Afbeeldingen",
+    "Documenten",
+    "Embedded URL",
+    "Extra gegevens",
+    "Gebruiker ID",
+)
 #: The headers :func:`export_openstad` writes, in this order.
-EXPORT_HEADERS = ("Inzending ID", "Titel", "Samenvatting", "Beschrijving", "Locatie (lat)",
-                  "Locatie (lng)", "Datum aangemaakt (leesbaar)", "Aantal likes", "tags.theme",
-                  "tags.area")
+EXPORT_HEADERS = (
+    "Inzending ID",
+    "Titel",
+    "Samenvatting",
+    "Beschrijving",
+    "Locatie (lat)",
+    "Locatie (lng)",
+    "Datum aangemaakt (leesbaar)",
+    "Aantal likes",
+    "tags.theme",
+    "tags.area",
+)
 _REQUIRED = ("Inzending ID", "Locatie (lat)", "Locatie (lng)")
 _TEXTS = ("Titel", "Samenvatting", "Beschrijving")
 _ACTOR = "OpenStad-import"
@@ -89,10 +118,34 @@ _DELETED, _SPAM = "verwijderd in OpenStad", "spam volgens OpenStad"
 _OUR_ID = re.compile(r"^[0-9a-f]{32}$")
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://openstad.org/resource")
 _TZ = ZoneInfo("Europe/Amsterdam")  # moment's 'LLL' in OpenStad has no zone; assume Dutch time
-_MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-              "september", "oktober", "november", "december")
-_MONTHS_EN = ("january", "february", "march", "april", "may", "june", "july", "august",
-              "september", "october", "november", "december")
+_MONTHS_NL = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+_MONTHS_EN = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _LLL_NL = re.compile(r"^(\d{1,2}) ([a-z]+) (\d{4}),? (\d{1,2}):(\d{2})$")
 _LLL_EN = re.compile(r"^([a-z]+) (\d{1,2}), (\d{4}),? (\d{1,2}):(\d{2}) ?(am|pm)$")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # as in omgeving.export
@@ -107,24 +160,32 @@ def read_openstad(path: str | os.PathLike[str]):
     """Read an OpenStad resource export (XLSX or CSV) as a DataFrame, personal columns dropped.
 
     XLSX: sheet ``Sheet1``, else the first. CSV: ``,``, ``;`` or tab, UTF-8 with or without
-    a byte order mark. Values stay as read (empty cells are None); the index is the row number
-    in the spreadsheet (the header is row 1). Every ``Gebruiker *`` column but ``Gebruiker ID``
-    is dropped here, so names, e-mail addresses, phone numbers and addresses go no further.
+    a byte order mark, or UTF-16 with one (Excel's "Unicode-tekst"). Values stay as read
+    (empty cells are None); the index is the row number in the spreadsheet (the header is row
+    1). Every ``Gebruiker *`` column but ``Gebruiker ID`` is dropped here, so names, e-mail
+    addresses, phone numbers and addresses go no further.
 
     Raises
     ------
     OmgevingError
-        When the file cannot be read, or lacks ``Inzending ID``, ``Locatie (lat)`` or
-        ``Locatie (lng)``, or has none of Titel, Samenvatting and Beschrijving.
+        When the file is empty, is not the kind its name says, is binary or in another
+        encoding, lacks ``Inzending ID``, ``Locatie (lat)`` or ``Locatie (lng)``, has none of
+        Titel, Samenvatting and Beschrijving, or has no inzendingen under its headers; each
+        message names the file and the fix.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
-        raise OmgevingError(f"{path} is not an OpenStad export this can read; use the .xlsx "
-                            "that 'Exporteer inzendingen' writes, or a .csv of it")
+        raise OmgevingError(
+            f"{path} is not an OpenStad export this can read; use the .xlsx "
+            "that 'Exporteer inzendingen' writes, or a .csv of it"
+        )
     if not path.is_file():
         raise OmgevingError(f"{path} does not exist")
-    frame = _read_xlsx(path) if suffix in (".xlsx", ".xlsm") else _read_csv(path)
+    data = path.read_bytes()
+    if not data.strip():
+        raise OmgevingError(f"{path} is empty: {_EXPORT_AGAIN}")
+    frame = _read_xlsx(path, data) if suffix in (".xlsx", ".xlsm") else _read_csv(path, data)
     frame.columns = [_canonical(c) for c in frame.columns]
     personal = [c for c in frame.columns if c.startswith("Gebruiker") and c != "Gebruiker ID"]
     frame = frame.drop(columns=personal)
@@ -132,43 +193,120 @@ def read_openstad(path: str | os.PathLike[str]):
     frame.index = range(2, len(frame) + 2)
     frame = frame.astype(object)
     frame = frame.where(frame.notna(), None)
-    return frame.loc[[any(_text(v) for v in row) for row in frame.itertuples(index=False)]]
+    frame = frame.loc[[any(_text(v) for v in row) for row in frame.itertuples(index=False)]]
+    if frame.empty:
+        raise OmgevingError(
+            f"{path} has OpenStad's headers but no inzendingen under them: export the "
+            "inzendingen again from OpenStad's admin (Exporteer inzendingen) once there are "
+            "some, and pass that file"
+        )
+    return frame
 
 
-def _read_xlsx(path: Path):
+_EXPORT_AGAIN = (
+    "export the inzendingen again from OpenStad's admin (Exporteer inzendingen) and pass that file"
+)
+_ZIP = b"PK\x03\x04"  # every XLSX is a zip archive
+
+
+def _read_xlsx(path: Path, data: bytes):
     import zipfile
 
     import pandas as pd
 
+    if not data.startswith(_ZIP):
+        hint = (
+            f"it holds text: if it is a CSV, rename it to {path.with_suffix('.csv').name}"
+            if _looks_like_text(data)
+            else _EXPORT_AGAIN
+        )
+        raise OmgevingError(
+            f"{path} cannot be read as XLSX (it is not a zip archive, as every XLSX is); {hint}"
+        )
     try:
-        with pd.ExcelFile(path, engine="openpyxl") as book:
+        with pd.ExcelFile(io.BytesIO(data), engine="openpyxl") as book:
             sheet = "Sheet1" if "Sheet1" in book.sheet_names else book.sheet_names[0]
-            return pd.read_excel(book, sheet_name=sheet, dtype=object)
+            frame = pd.read_excel(book, sheet_name=sheet, dtype=object)
     except (zipfile.BadZipFile, OSError, ValueError, KeyError) as err:
-        raise OmgevingError(f"{path} cannot be read as XLSX ({err}); export it again from "
-                            "OpenStad, or save it from Excel as .xlsx") from err
+        raise OmgevingError(
+            f"{path} cannot be read as XLSX ({err}); export it again from "
+            "OpenStad, or save it from Excel as .xlsx"
+        ) from err
+    if frame.empty and not len(frame.columns):
+        raise OmgevingError(f"{path} is empty (sheet {sheet!r} has no rows): {_EXPORT_AGAIN}")
+    return frame
 
 
-def _read_csv(path: Path):
+def _looks_like_text(data: bytes) -> bool:
+    head = data[:4096]
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return err.start > len(head) - 4  # a character cut off at the end of the sample
+    return True
+
+
+def _decode(path: Path, data: bytes) -> str:
+    """Return the text of a CSV export, or refuse binary data and other encodings."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM: Excel's Unicode text
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as err:
+            raise OmgevingError(
+                f"{path} is broken UTF-16 text ({err.reason}); {_EXPORT_AGAIN}"
+            ) from err
+    if data.startswith(_ZIP):
+        raise OmgevingError(
+            f"{path} is an XLSX file, not CSV: rename it to "
+            f"{path.with_suffix('.xlsx').name} and pass that"
+        )
+    if b"\x00" in data[:65536]:
+        raise OmgevingError(
+            f"{path} is not text (it holds binary data): pass the .xlsx or "
+            ".csv that OpenStad's 'Exporteer inzendingen' writes"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        row = data[: err.start].count(b"\n") + 1
+        try:
+            data.decode("cp1252")
+            guess = (
+                " it looks like Windows-1252, as Excel's 'CSV (gescheiden door "
+                "lijstscheidingsteken)' saves;"
+            )
+        except UnicodeDecodeError:
+            guess = ""
+        raise OmgevingError(
+            f"{path} is not UTF-8 text (byte 0x{data[err.start]:02x} in row "
+            f"{row});{guess} save it as 'CSV UTF-8' in Excel, or use the .xlsx "
+            "export"
+        ) from err
+
+
+def _read_csv(path: Path, data: bytes):
     import pandas as pd
 
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise OmgevingError(f"{path} is not UTF-8 text (byte {err.start}); save it as "
-                            "'CSV UTF-8' in Excel, or use the .xlsx export") from err
-    header = text.split("\n", 1)[0]
+    text = _decode(path, data)
+    if not text.strip():
+        raise OmgevingError(f"{path} is empty: {_EXPORT_AGAIN}")
+    header = text.lstrip("\r\n").split("\n", 1)[0]
     known = {h.lower() for h in HEADERS}
 
-    def known_headers(sep: str) -> int:
-        return sum(c.strip().strip('"').lower() in known for c in header.split(sep))
+    def rank(sep: str) -> tuple[int, int]:
+        """Known headers first; when none is known, the separator that splits the most."""
+        cells = header.split(sep)
+        return sum(c.strip().strip('"').lower() in known for c in cells), len(cells)
 
-    sep = max((",", ";", "\t"), key=known_headers)
+    sep = max((",", ";", "\t"), key=rank)
     try:
         return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError as err:
+        raise OmgevingError(f"{path} is empty: {_EXPORT_AGAIN}") from err
     except (ValueError, csv.Error) as err:  # pandas' ParserError is a ValueError
-        raise OmgevingError(f"{path} cannot be read as CSV ({err})") from err
+        raise OmgevingError(f"{path} cannot be read as CSV ({err}); {_EXPORT_AGAIN}") from err
 
 
 def _canonical(header: Any) -> str:
@@ -183,14 +321,22 @@ def _check_headers(path: Path, columns: list[str]) -> None:
         missing.append("Titel, Samenvatting or Beschrijving")
     if not missing:
         return
-    hint = ("; it looks like the comments export ('Exporteer reacties'), not the inzendingen"
-            if "Reactie ID" in columns else "")
-    location = (" OpenStad leaves the location columns out when no inzending has a location,"
-                " and this import needs one." if "Locatie (lat)" in missing else "")
+    hint = (
+        "; it looks like the comments export ('Exporteer reacties'), not the inzendingen"
+        if "Reactie ID" in columns
+        else ""
+    )
+    location = (
+        " OpenStad leaves the location columns out when no inzending has a location,"
+        " and this import needs one."
+        if "Locatie (lat)" in missing
+        else ""
+    )
     raise OmgevingError(
         f"{path} has no column {', '.join(repr(m) for m in missing)}{hint}. Expected OpenStad's "
         f"resource export ('Exporteer inzendingen') with the headers {', '.join(_REQUIRED)} "
-        f"and Titel/Beschrijving.{location} Found: {', '.join(columns) or 'no header row'}")
+        f"and Titel/Beschrijving.{location} Found: {', '.join(columns) or 'no header row'}"
+    )
 
 
 # -- importing ---------------------------------------------------------------------------------
@@ -232,27 +378,46 @@ class ImportReport:
         kept = [r for r in self.rows if r.outcome != "refused"]
         hidden = [r for r in kept if r.reason]
         refused = self.outcome("refused")
-        counts = (f"{len(kept)} valid" if self.dry_run else
-                  f"{len(self.outcome('stored'))} stored, "
-                  f"{len(self.outcome('already stored'))} already stored")
-        lines = [f"OpenStad import of {self.source}"
-                 + (" (dry run: nothing stored)" if self.dry_run else ""),
-                 f"{len(self.rows)} rows: {counts}, {len(refused)} refused."]
+        counts = (
+            f"{len(kept)} valid"
+            if self.dry_run
+            else f"{len(self.outcome('stored'))} stored, "
+            f"{len(self.outcome('already stored'))} already stored"
+        )
+        lines = [
+            f"OpenStad import of {self.source}"
+            + (" (dry run: nothing stored)" if self.dry_run else ""),
+            f"{len(self.rows)} rows: {counts}, {len(refused)} refused.",
+        ]
         if hidden:
             lines.append(f"Hidden, as deleted or spam in OpenStad: {len(hidden)}")
             lines += [f"  {r.label()}: {r.reason}" for r in hidden]
         likes = [r for r in kept if r.likes]
         if likes:
-            lines.append(f"Likes: {sum(r.likes for r in likes)} OpenStad likes on {len(likes)} "
-                         "reactions are not agreements here (OpenStad exports counts, not who "
-                         "liked); each count is in the moderation log.")
-        lines += [f"Shortened to {MAX_TEXT} characters: {r.label()}, was {r.shortened_from}"
-                  for r in kept if r.shortened_from]
-        sources = {s: sum(r.created_from == s for r in kept) for s in
-                   ("Datum aangemaakt (leesbaar)", "Laatst bijgewerkt", "import time")}
-        lines.append("Time of writing: " + ", ".join(
-            f"{n} from '{s}'" if s != "import time" else f"{n} unknown (set to the import time)"
-            for s, n in sources.items() if n) if kept else "Nothing to store.")
+            lines.append(
+                f"Likes: {sum(r.likes for r in likes)} OpenStad likes on {len(likes)} "
+                "reactions are not agreements here (OpenStad exports counts, not who "
+                "liked); each count is in the moderation log."
+            )
+        lines += [
+            f"Shortened to {MAX_TEXT} characters: {r.label()}, was {r.shortened_from}"
+            for r in kept
+            if r.shortened_from
+        ]
+        sources = {
+            s: sum(r.created_from == s for r in kept)
+            for s in ("Datum aangemaakt (leesbaar)", "Laatst bijgewerkt", "import time")
+        }
+        lines.append(
+            "Time of writing: "
+            + ", ".join(
+                f"{n} from '{s}'" if s != "import time" else f"{n} unknown (set to the import time)"
+                for s, n in sources.items()
+                if n
+            )
+            if kept
+            else "Nothing to store."
+        )
         if refused:
             lines.append("Refused, not stored:")
             lines += [f"  {r.label()}: {r.reason}" for r in refused]
@@ -304,28 +469,39 @@ def import_openstad(
     pick_theme = _ThemePicker(project.config.themes, theme_map or {}, default_theme)
     frame = read_openstad(path)
     if not (project.web_dir / "area.geojson").is_file():
-        raise OmgevingError(f"project {project.root} has no web/area.geojson to check places "
-                            f"against; run 'omgeving publish {project.root}' first")
+        raise OmgevingError(
+            f"project {project.root} has no web/area.geojson to check places "
+            f"against; run 'omgeving publish {project.root}' first"
+        )
     area = Area.from_web(project.web_dir)
     status = "pending" if project.config.moderation == "pre" else "visible"
     seen: dict[str, int] = {}
-    plans = [_plan(number, row, project, area, pick_theme, status, seen)
-             for number, row in zip(frame.index, frame.to_dict("records"), strict=True)]
+    plans = [
+        _plan(number, row, project, area, pick_theme, status, seen)
+        for number, row in zip(frame.index, frame.to_dict("records"), strict=True)
+    ]
     if dry_run:
         return ImportReport(Path(path), [p.row for p in plans], dry_run=True)
     with open_store(project.store_url()) as store:
-        hidden_before = {e.reaction_id for e in store.audit_log()
-                         if e.actor == _ACTOR and e.action == "hide"}
-        done = [_store(store, p, hidden_before) if p.reaction else (p.row, False)
-                for p in plans]
+        hidden_before = {
+            e.reaction_id for e in store.audit_log() if e.actor == _ACTOR and e.action == "hide"
+        }
+        done = [_store(store, p, hidden_before) if p.reaction else (p.row, False) for p in plans]
         report = ImportReport(Path(path), [row for row, _ in done])
         if any(changed for _, changed in done):
             _log_import(store, report)
     return report
 
 
-def _plan(number: int, row: dict[str, Any], project: Project, area: Area,
-          pick_theme: _ThemePicker, status: str, seen: dict[str, int]) -> _Planned:
+def _plan(
+    number: int,
+    row: dict[str, Any],
+    project: Project,
+    area: Area,
+    pick_theme: _ThemePicker,
+    status: str,
+    seen: dict[str, int],
+) -> _Planned:
     """Check one row; return the reaction to store, or the row refused with its reason."""
     iid = _text(row.get("Inzending ID"))
     likes = _count(row.get("Aantal likes"))
@@ -338,25 +514,54 @@ def _plan(number: int, row: dict[str, Any], project: Project, area: Area,
         geometry = _point(row.get("Locatie (lat)"), row.get("Locatie (lng)"))
         text, shortened_from = _compose_text(row)
         reaction = validate_reaction(
-            id=reaction_id, geometry=geometry, theme=pick_theme(row.get("tags.theme")),
-            text=text, area=area, themes=project.config.themes,
+            id=reaction_id,
+            geometry=geometry,
+            theme=pick_theme(row.get("tags.theme")),
+            text=text,
+            area=area,
+            themes=project.config.themes,
             participant=_participant(_text(row.get("Project ID")), row.get("Gebruiker ID")),
-            channel="openstad", status=status)
+            channel="openstad",
+            status=status,
+        )
     except (ValueError, ValidationError) as err:
         return _Planned(replace(refused, reason=str(err)))
     created, created_from = _created(row)
-    hide = "; ".join(why for why, yes in ((_DELETED, bool(_text(row.get("Verwijderd op")))),
-                                          (_SPAM, _yes(row.get("Waarschijnlijk spam")))) if yes)
+    hide = "; ".join(
+        why
+        for why, yes in (
+            (_DELETED, bool(_text(row.get("Verwijderd op")))),
+            (_SPAM, _yes(row.get("Waarschijnlijk spam"))),
+        )
+        if yes
+    )
     if hide:
         reaction = replace(reaction, status="pending")  # never public, then hidden with reason
     reaction = replace(reaction, created=created or reaction.created)
-    outcome = ImportedRow(number, iid, "valid", hide, reaction.id, "hidden" if hide else status,
-                          likes, created_from, shortened_from)
-    provenance = "; ".join(filter(None, (
-        f"geïmporteerd uit OpenStad (inzending {iid[:40]}); {likes} likes in OpenStad, niet "
-        "als instemmingen overgenomen",
-        f"tekst ingekort van {shortened_from} tot {MAX_TEXT} tekens" if shortened_from else "",
-        "tijd onbekend, importtijd gebruikt" if not created else "")))
+    outcome = ImportedRow(
+        number,
+        iid,
+        "valid",
+        hide,
+        reaction.id,
+        "hidden" if hide else status,
+        likes,
+        created_from,
+        shortened_from,
+    )
+    provenance = "; ".join(
+        filter(
+            None,
+            (
+                f"geïmporteerd uit OpenStad (inzending {iid[:40]}); {likes} likes in OpenStad, "
+                "niet als instemmingen overgenomen",
+                f"tekst ingekort van {shortened_from} tot {MAX_TEXT} tekens"
+                if shortened_from
+                else "",
+                "tijd onbekend, importtijd gebruikt" if not created else "",
+            ),
+        )
+    )
     return _Planned(outcome, reaction, provenance)
 
 
@@ -372,34 +577,50 @@ def _store(store, plan: _Planned, hidden_before: set[str | None]) -> tuple[Impor
     added = store.add(reaction)
     if added:
         store.log("openstad", actor=_ACTOR, reason=plan.provenance, reaction_id=reaction.id)
-    hidden = bool(row.reason) and reaction.id not in hidden_before and store.moderate(
-        reaction.id, "hide", actor=_ACTOR, reason=row.reason)
+    hidden = (
+        bool(row.reason)
+        and reaction.id not in hidden_before
+        and store.moderate(reaction.id, "hide", actor=_ACTOR, reason=row.reason)
+    )
     stored = store.get(reaction.id)
-    return replace(row, outcome="stored" if added else "already stored",
-                   status=stored.status if stored else row.status), added or hidden
+    return replace(
+        row,
+        outcome="stored" if added else "already stored",
+        status=stored.status if stored else row.status,
+    ), added or hidden
 
 
 def _log_import(store, report: ImportReport) -> None:
     stored = report.outcome("stored")
     hidden = [r for r in report.rows if r.reason and r.outcome != "refused"]
-    store.log("openstad-import", actor=_ACTOR, reason=(
-        f"OpenStad-export {report.source.name[:120]}: {len(stored)} reacties opgeslagen, "
-        f"{len(report.outcome('already stored'))} al aanwezig, {len(hidden)} verwijderd of spam, "
-        f"{len(report.outcome('refused'))} geweigerd"))
+    store.log(
+        "openstad-import",
+        actor=_ACTOR,
+        reason=(
+            f"OpenStad-export {report.source.name[:120]}: {len(stored)} reacties opgeslagen, "
+            f"{len(report.outcome('already stored'))} al aanwezig, "
+            f"{len(hidden)} verwijderd of spam, {len(report.outcome('refused'))} geweigerd"
+        ),
+    )
 
 
 class _ThemePicker:
     """Map a ``tags.theme`` cell (tags joined with " | ") to a project theme."""
 
-    def __init__(self, themes: tuple[str, ...], theme_map: Mapping[str, str],
-                 default: str | None) -> None:
-        wrong = [f"theme map {tag!r}={theme!r}" for tag, theme in theme_map.items()
-                 if theme not in themes]
+    def __init__(
+        self, themes: tuple[str, ...], theme_map: Mapping[str, str], default: str | None
+    ) -> None:
+        wrong = [
+            f"theme map {tag!r}={theme!r}"
+            for tag, theme in theme_map.items()
+            if theme not in themes
+        ]
         if default is not None and default not in themes:
             wrong.append(f"default theme {default!r}")
         if wrong:
-            raise OmgevingError(f"{', '.join(wrong)}: not a theme of the project; use one of "
-                                f"{', '.join(themes)}")
+            raise OmgevingError(
+                f"{', '.join(wrong)}: not a theme of the project; use one of {', '.join(themes)}"
+            )
         self.known = {t.lower(): t for t in themes}
         self.known.update({k.strip().lower(): v for k, v in theme_map.items()})
         self.default = default
@@ -413,8 +634,10 @@ class _ThemePicker:
             return self.default
         if not tags:
             raise ValueError("no tags.theme; give a default theme")
-        raise ValueError(f"tags.theme {tags[0]!r} is not a project theme; map it with "
-                         f"--theme-map '{tags[0]}=THEMA' or give a default theme")
+        raise ValueError(
+            f"tags.theme {tags[0]!r} is not a project theme; map it with "
+            f"--theme-map '{tags[0]}=THEMA' or give a default theme"
+        )
 
 
 def _reaction_id(project_id: str, inzending_id: str) -> str:
@@ -458,9 +681,8 @@ def _compose_text(row: dict[str, Any]) -> tuple[str, int | None]:
     parts = [_html_to_text(_text(row.get(c))) for c in _TEXTS]
     kept = []
     for i, part in enumerate(parts):
-        later = [p for p in parts[i + 1:] if p]
-        if part and not any(_squash(p).startswith(_squash(part.removesuffix("…")))
-                            for p in later):
+        later = [p for p in parts[i + 1 :] if p]
+        if part and not any(_squash(p).startswith(_squash(part.removesuffix("…"))) for p in later):
             kept.append(part)
     text = _CONTROL.sub("", "\n\n".join(kept)).strip()
     if len(text) <= MAX_TEXT:
@@ -475,8 +697,25 @@ def _squash(text: str) -> str:
 class _TextOnly(HTMLParser):
     """Collect the text of HTML: tags dropped, script and style skipped, entities decoded."""
 
-    BREAKS = frozenset({"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
-                        "blockquote", "ul", "ol", "table"})
+    BREAKS = frozenset(
+        {
+            "br",
+            "p",
+            "div",
+            "li",
+            "tr",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "blockquote",
+            "ul",
+            "ol",
+            "table",
+        }
+    )
     SKIP = frozenset({"script", "style", "template", "iframe", "noscript"})
 
     def __init__(self) -> None:
@@ -550,13 +789,13 @@ def _from_lll(text: str) -> datetime | None:
     try:
         if found := _LLL_NL.match(text):
             day, month, year, hour, minute = found.groups()
-            return datetime(int(year), _MONTHS_NL.index(month) + 1, int(day), int(hour),
-                            int(minute))
+            return datetime(
+                int(year), _MONTHS_NL.index(month) + 1, int(day), int(hour), int(minute)
+            )
         if found := _LLL_EN.match(text):
             month, day, year, hour, minute, half = found.groups()
             hour24 = int(hour) % 12 + (12 if half == "pm" else 0)
-            return datetime(int(year), _MONTHS_EN.index(month) + 1, int(day), hour24,
-                            int(minute))
+            return datetime(int(year), _MONTHS_EN.index(month) + 1, int(day), hour24, int(minute))
     except ValueError:  # an unknown month, or 31 februari
         return None
     return None
@@ -608,8 +847,10 @@ def export_openstad(
         raise OmgevingError(f"{path}: write .xlsx (as OpenStad exports) or .csv")
     slugs = [s.slug for s in project.config.scenarios]
     if scenario is not None and scenario not in slugs:
-        raise OmgevingError(f"scenario {scenario!r} is not in {project.root / 'omgeving.toml'};"
-                            f" use one of {', '.join(slugs) or '(none listed)'}")
+        raise OmgevingError(
+            f"scenario {scenario!r} is not in {project.root / 'omgeving.toml'};"
+            f" use one of {', '.join(slugs) or '(none listed)'}"
+        )
     with open_store(project.store_url()) as store:
         snapshot = store.snapshot()
     table = reaction_table(project, snapshot, scenario=scenario)
@@ -624,9 +865,18 @@ def _openstad_row(r: Any) -> list[Any]:
     point = r.geometry.representative_point()
     created = datetime.fromisoformat(r.aangemaakt).astimezone(_TZ)
     readable = f"{created.day} {_MONTHS_NL[created.month - 1]} {created.year} {created:%H:%M}"
-    return [r.id, _html(_first_words(r.tekst, TITLE_LENGTH)),
-            _html(_first_words(r.tekst, SUMMARY_LENGTH)), _html(r.tekst), point.y, point.x,
-            readable, int(r.instemmingen), r.thema, r.buurtnaam or None]
+    return [
+        r.id,
+        _html(_first_words(r.tekst, TITLE_LENGTH)),
+        _html(_first_words(r.tekst, SUMMARY_LENGTH)),
+        _html(r.tekst),
+        point.y,
+        point.x,
+        readable,
+        int(r.instemmingen),
+        r.thema,
+        r.buurtnaam or None,
+    ]
 
 
 def _html(text: str) -> str:
@@ -681,8 +931,7 @@ def parse_theme_map(pairs: Iterable[str]) -> dict[str, str]:
     for pair in pairs:
         tag, sep, theme = pair.partition("=")
         if not sep or not tag.strip() or not theme.strip():
-            raise OmgevingError(f"--theme-map {pair!r} is not TAG=THEMA, e.g. "
-                                "'Verkeer=mobiliteit'")
+            raise OmgevingError(f"--theme-map {pair!r} is not TAG=THEMA, e.g. 'Verkeer=mobiliteit'")
         mapping[tag.strip()] = theme.strip()
     return mapping
 
@@ -712,5 +961,10 @@ def run_openstad(
         path = export_openstad(project, export_path, scenario=scenario)
         return f"Written: {path} (visible reactions only, with OpenStad's headers)"
     assert import_path is not None
-    return import_openstad(project, import_path, theme_map=parse_theme_map(theme_map),
-                           default_theme=default_theme, dry_run=dry_run).summary()
+    return import_openstad(
+        project,
+        import_path,
+        theme_map=parse_theme_map(theme_map),
+        default_theme=default_theme,
+        dry_run=dry_run,
+    ).summary()

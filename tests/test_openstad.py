@@ -54,6 +54,7 @@ def fresh(demo_project, tmp_path):
     """A second private copy of the demo project, with an empty store."""
     target = tmp_path / "tweede"
     shutil.copytree(demo_project, target, ignore=shutil.ignore_patterns("reactions.sqlite*"))
+    open_store(open_project(target).store_url(), create=True).close()
     return open_project(target)
 
 
@@ -191,6 +192,71 @@ def test_other_files_are_clear_errors(project, tmp_path):
         read_openstad(broken)
 
 
+def _bad_file(tmp_path, kind: str):
+    """Write an OpenStad export gone wrong in the way ``kind`` says; return its path."""
+    header = ";".join(HEADERS) + "\n"
+    if kind == "empty-csv":
+        (path := tmp_path / "inzendingen.csv").write_bytes(b"")
+    elif kind == "blank-csv":
+        (path := tmp_path / "inzendingen.csv").write_text("\n \r\n\n")
+    elif kind == "header-only-csv":
+        (path := tmp_path / "inzendingen.csv").write_text(header, encoding="utf-8-sig")
+    elif kind == "empty-xlsx":
+        path = write_xlsx(tmp_path / "inzendingen.xlsx", [], headers=[])
+    elif kind == "header-only-xlsx":
+        path = write_xlsx(tmp_path / "inzendingen.xlsx", [])
+    elif kind == "wrong-headers-csv":
+        (path := tmp_path / "inzendingen.csv").write_text("naam;adres;opmerking\nJan;Dorpsstraat 1;"
+                                                          "meer groen\n")
+    elif kind == "garbage-csv":
+        (path := tmp_path / "inzendingen.csv").write_bytes(bytes(range(256)) * 40)
+    elif kind == "xlsx-named-csv":
+        path = write_xlsx(tmp_path / "inzendingen.xlsx", [])
+        path = path.rename(tmp_path / "inzendingen.csv")
+    elif kind == "csv-named-xlsx":
+        (path := tmp_path / "inzendingen.xlsx").write_text(header + "1;Titel\n")
+    elif kind == "windows-1252-csv":
+        (path := tmp_path / "inzendingen.csv").write_bytes(
+            (header + "1;;;Caf\xe9 op het plein\n").encode("cp1252"))
+    return path
+
+
+@pytest.mark.parametrize(("kind", "match"), [
+    ("empty-csv", r"inzendingen\.csv is empty: export the inzendingen again from OpenStad's "
+                  r"admin \(Exporteer inzendingen\) and pass that file"),
+    ("blank-csv", r"inzendingen\.csv is empty: export the inzendingen again"),
+    ("header-only-csv", r"inzendingen\.csv has OpenStad's headers but no inzendingen under them"),
+    ("empty-xlsx", r"inzendingen\.xlsx is empty \(sheet 'Sheet1' has no rows\): export the "
+                   r"inzendingen again"),
+    ("header-only-xlsx", r"inzendingen\.xlsx has OpenStad's headers but no inzendingen"),
+    ("wrong-headers-csv", r"inzendingen\.csv has no column 'Inzending ID', 'Locatie \(lat\)', "
+                          r"'Locatie \(lng\)'.*Found: naam, adres, opmerking"),
+    ("garbage-csv", r"inzendingen\.csv is not text \(it holds binary data\): pass the \.xlsx or "
+                    r"\.csv that OpenStad's 'Exporteer inzendingen' writes"),
+    ("xlsx-named-csv", r"inzendingen\.csv is an XLSX file, not CSV: rename it to "
+                       r"inzendingen\.xlsx"),
+    ("csv-named-xlsx", r"inzendingen\.xlsx cannot be read as XLSX.*it holds text: if it is a "
+                       r"CSV, rename it to inzendingen\.csv"),
+    ("windows-1252-csv", r"inzendingen\.csv is not UTF-8 text \(byte 0xe9 in row 2\).*"
+                         r"Windows-1252.*'CSV UTF-8'"),
+])
+def test_a_wrong_file_is_a_clear_error_naming_it_and_the_fix(project, tmp_path, kind, match):
+    path = _bad_file(tmp_path, kind)
+    with pytest.raises(OmgevingError, match=match):
+        read_openstad(path)
+    result = run("openstad", project.root, "--import", path)
+    assert result.returncode == 2
+    assert path.name in one_error_line(result)
+
+
+def test_a_utf16_csv_is_read_like_utf8(project, tmp_path):
+    """Excel's 'Unicode-tekst' is UTF-16 with a byte order mark: no reason to refuse it."""
+    rows = openstad_rows(project)
+    path = write_csv(tmp_path / "inzendingen.csv", rows, sep="\t", encoding="utf-16")
+    frame = read_openstad(path)
+    assert [str(v) for v in frame["Inzending ID"]] == [str(r["Inzending ID"]) for r in rows]
+
+
 # -- importing --------------------------------------------------------------------------------
 
 
@@ -273,6 +339,8 @@ def test_the_same_file_twice_or_as_csv_stores_nothing_twice(project, tmp_path):
 
 
 def test_dry_run_checks_every_row_and_stores_nothing(project, tmp_path):
+    for made in project.root.glob("reactions.sqlite*"):
+        made.unlink()  # a project without a store: a dry run must not make one
     path = write_xlsx(tmp_path / "inzendingen.xlsx", openstad_rows(project))
     report = import_openstad(project, path, dry_run=True)
     assert [r.outcome for r in report.rows].count("valid") == 4  # 102 and 108 lack a theme
