@@ -112,7 +112,7 @@ def run_writers(url: str, writers: int, per_writer: int) -> dict[str, float]:
                        "id TEXT UNIQUE, geometry TEXT, theme TEXT, text TEXT, channel TEXT, "
                        "participant TEXT, created TEXT)")
     else:
-        open_store(url).close()
+        open_store(url, create=True).close()
     procs = [
         subprocess.Popen(
             [sys.executable, __file__, "--worker", url, f"w{k}", str(per_writer)],
@@ -149,7 +149,7 @@ def run_writers(url: str, writers: int, per_writer: int) -> dict[str, float]:
 
 def fill(url: str, rows: int) -> None:
     """Store ``rows`` reactions at once (one bulk statement past the store's methods)."""
-    with open_store(url) as store:
+    with open_store(url, create=True) as store:
         db = store._db
         if url.startswith("sqlite"):
             db.execute("BEGIN IMMEDIATE")

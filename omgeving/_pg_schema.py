@@ -103,11 +103,14 @@ _TABLES = ("meta", "reactions", "agreements", "reports", "audit")
 _TRIGGERS = ("audit_no_update", "audit_no_truncate")
 
 
-def _create_or_upgrade(db: psycopg.Connection, url: str) -> None:
-    """Create the schema once (one process at a time), or refuse a newer one."""
+def _create_or_upgrade(db: psycopg.Connection, url: str, *, create: bool = False) -> None:
+    """Create the schema once (one process at a time) if ``create``, or refuse a newer one."""
     cur = db.cursor()
     cur.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-    if cur.execute("SELECT to_regclass('meta')").fetchone()[0] is not None:
+    exists = cur.execute("SELECT to_regclass('meta')").fetchone()[0] is not None
+    if not exists and not create:
+        raise _no_store(cur, url)
+    if exists:
         row = cur.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         found = int(row[0]) if row else 0
         if found == SCHEMA_VERSION:
@@ -150,6 +153,24 @@ def _create_or_upgrade(db: psycopg.Connection, url: str) -> None:
             cur.execute("CREATE EXTENSION IF NOT EXISTS amcheck")
     except psycopg.Error:
         pass
+
+
+def _no_store(cur: psycopg.Cursor, url: str) -> StoreError:
+    """The error for a database without omgeving's tables, naming the server's others."""
+    here, *others = [
+        name
+        for (name,) in cur.execute(
+            "SELECT current_database() UNION ALL (SELECT datname FROM pg_database WHERE NOT "
+            "datistemplate AND datname NOT IN (current_database(), 'postgres') ORDER BY 1)"
+        )
+    ]
+    listed = f"; the server also has the databases {', '.join(others[:10])}" if others else ""
+    return StoreError(
+        f"the database {here!r} of the reaction store {url} (from [store] url in "
+        f"omgeving.toml) has none of omgeving's tables, so it holds no reactions{listed} — "
+        "correct the database name in the url, or, if this is the project's new store, let "
+        "the first 'omgeving serve' create the tables (in Python: open_store(url, create=True))"
+    )
 
 
 def _structure_problems(cur: psycopg.Cursor) -> list[str]:

@@ -128,7 +128,7 @@ def open_project(path: str | os.PathLike[str] = ".") -> Project:
 def write_layer(gdf: gpd.GeoDataFrame, path: Path) -> Path:
     """Write ``gdf`` as GeoParquet in EPSG:28992, via a temporary file and a rename."""
     if gdf.crs is None:
-        raise LayerError(f"layer {path.stem!r} has no CRS; set it before writing")
+        raise _no_crs(f"layer {path.stem!r}", gdf)
     if gdf.crs.to_epsg() != RD:
         gdf = gdf.to_crs(RD)
     tmp = path.with_suffix(".parquet.tmp")
@@ -185,9 +185,10 @@ def build_project(
     """Write a complete project folder in one step.
 
     Everything is written into a staging folder first and moved into place only when all of
-    it succeeded. Rebuilding an existing project (``overwrite=True``) replaces its layers and
-    web layers, and keeps its reactions, cache, exports and scenario files (``scenarios``
-    given here replace those of the same slug).
+    it succeeded. A new project gets an empty reaction store (``reactions.sqlite``).
+    Rebuilding an existing project (``overwrite=True``) replaces its layers and web layers,
+    and keeps its reactions, cache, exports and scenario files (``scenarios`` given here
+    replace those of the same slug).
 
     Parameters
     ----------
@@ -235,15 +236,46 @@ def build_project(
             for keep in ("cache", "exports"):
                 if (target / keep).is_dir():
                     shutil.rmtree(stage / keep)
+        else:
+            _create_store(Project(root=stage, config=config))
     return open_project(target)
+
+
+def _create_store(project: Project) -> None:
+    """Give a new project its empty SQLite store, if the store lies in the project folder.
+
+    Only here, and at the first ``omgeving serve`` of a project without any store, is a store
+    made; everything else refuses a missing one, so a typo in ``[store] url`` never starts an
+    empty store unseen. A rebuild keeps the store it has; a PostgreSQL store gets its tables
+    at the first serve.
+    """
+    from omgeving.store import _sqlite_path, open_store
+
+    path = _sqlite_path(project.store_url())
+    if path is not None and path.resolve().is_relative_to(project.root.resolve()):
+        open_store(project.store_url(), create=True).close()
 
 
 def write_scenario_file(gdf: gpd.GeoDataFrame, path: Path) -> Path:
     """Write scenario interventions as GeoJSON in EPSG:28992 with an explicit ``crs`` member."""
     if gdf.crs is None:
-        raise LayerError(f"scenario {path.stem!r} has no CRS; set it before writing")
+        raise _no_crs(f"scenario {path.stem!r}", gdf)
     gdf = gdf.to_crs(RD)
     tmp = path.with_suffix(".tmp")
     gdf.to_file(tmp, driver="GeoJSON", RFC7946="NO", WRITE_NAME="NO")
     os.replace(tmp, path)
     return path
+
+
+def _no_crs(what: str, gdf: gpd.GeoDataFrame) -> LayerError:
+    """The error for a frame without a CRS, with the ``set_crs`` its coordinates call for."""
+    from omgeving.layers import looks_like_degrees, looks_like_rd
+
+    bounds = tuple(float(v) for v in gdf.total_bounds)
+    if looks_like_rd(bounds):
+        fix = "its coordinates are RD New: set it with gdf.set_crs(28992)"
+    elif looks_like_degrees(bounds):
+        fix = "its coordinates are longitude/latitude: set it with gdf.set_crs(4326)"
+    else:
+        fix = "set the EPSG code of its coordinates with gdf.set_crs(...) (RD New is 28992)"
+    return LayerError(f"{what} has no CRS; {fix}, then write it again")

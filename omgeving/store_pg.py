@@ -82,21 +82,30 @@ class PostgresStore:
     ----------
     url
         A libpq URL, ``postgresql://user@host:5432/database``.
+    create
+        Create omgeving's tables in a database that has none; without it such a database is
+        an error (a wrong database name must not start an empty store unseen).
 
     Raises
     ------
     StoreError
-        When the server cannot be reached, PostGIS is missing, or the store's schema is
-        newer than this omgeving.
+        When the server or the database cannot be reached, the database has no store (and
+        ``create`` is false), PostGIS is missing, or the store's schema is newer than this
+        omgeving.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, create: bool = False) -> None:
         self.url = _masked(url)
         self._conninfo = url
         self._db = self._connect()
         try:
             with self._db.transaction():
-                _create_or_upgrade(self._db, self.url)
+                _create_or_upgrade(self._db, self.url, create=create)
+        except psycopg.Error as err:
+            self._db.close()
+            raise StoreError(
+                f"cannot open the reaction store {self.url}: {_first_line(err)}"
+            ) from err
         except BaseException:
             self._db.close()
             raise
@@ -110,6 +119,13 @@ class PostgresStore:
                 application_name="omgeving",
             )
         except psycopg.Error as err:
+            missing = re.search(r'database "([^"]*)" does not exist', str(err))
+            if missing:
+                raise StoreError(
+                    f"the database {missing.group(1)!r} of the reaction store {self.url} does "
+                    "not exist on that server; correct the database name in [store] url of "
+                    f"omgeving.toml (or, for a new store, create it: createdb {missing.group(1)})"
+                ) from err
             raise StoreError(
                 f"cannot connect to the reaction store {self.url}: {_first_line(err)}; "
                 "check [store] url in omgeving.toml and that PostgreSQL is running"
@@ -442,19 +458,28 @@ class PostgresStore:
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 reactions = cur.execute(
                     f"SELECT {_COLUMNS} FROM reactions WHERE participant=%s ORDER BY seq",
-                    (participant,)).fetchall()
+                    (participant,),
+                ).fetchall()
                 agreements = cur.execute(
                     "SELECT reaction_id, created FROM agreements WHERE participant=%s "
-                    "ORDER BY created, reaction_id", (participant,)).fetchall()
+                    "ORDER BY created, reaction_id",
+                    (participant,),
+                ).fetchall()
                 reports = cur.execute(
                     "SELECT reaction_id, reason, created FROM reports WHERE participant=%s "
-                    "ORDER BY n", (participant,)).fetchall()
+                    "ORDER BY n",
+                    (participant,),
+                ).fetchall()
         except psycopg.Error as err:
             raise StoreError(
                 f"the reaction store {self.url} cannot be read: {_first_line(err)}"
             ) from err
-        return ParticipantData(participant, [_reaction(r) for r in reactions],
-                               [tuple(a) for a in agreements], [tuple(r) for r in reports])
+        return ParticipantData(
+            participant,
+            [_reaction(r) for r in reactions],
+            [tuple(a) for a in agreements],
+            [tuple(r) for r in reports],
+        )
 
     def erase_participant(self, participant: str, *, actor: str, reason: str) -> Erasure:
         """Erase a participant's data (GDPR art. 17), and say so in the audit log.
@@ -469,10 +494,15 @@ class PostgresStore:
             changed = _claim(cur)
             agreements = _uncount(cur, "agreements", "agrees", participant, changed)
             reports = _uncount(cur, "reports", "reports", participant, changed)
-            erased = _erase(cur, "participant=%s", (participant,), actor, "erase", reason,
-                            changed)
-            _audit(cur, actor, "erase", None, f"{reason} ({erased} reacties, {agreements} "
-                   f"instemmingen, {reports} meldingen van één deelnemer gewist)")
+            erased = _erase(cur, "participant=%s", (participant,), actor, "erase", reason, changed)
+            _audit(
+                cur,
+                actor,
+                "erase",
+                None,
+                f"{reason} ({erased} reacties, {agreements} "
+                f"instemmingen, {reports} meldingen van één deelnemer gewist)",
+            )
             return Erasure(erased, agreements, reports)
 
         return self._write(work)
@@ -496,16 +526,15 @@ class PostgresStore:
         try:
             with db.transaction(), db.cursor() as cur:
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                reactions = cur.execute(
-                    f"SELECT {_COLUMNS} FROM reactions ORDER BY seq").fetchall()
-                audit = cur.execute("SELECT seq, at, actor, action, reaction_id, reason "
-                                    "FROM audit ORDER BY seq").fetchall()
+                reactions = cur.execute(f"SELECT {_COLUMNS} FROM reactions ORDER BY seq").fetchall()
+                audit = cur.execute(
+                    "SELECT seq, at, actor, action, reaction_id, reason FROM audit ORDER BY seq"
+                ).fetchall()
         except psycopg.Error as err:
             raise StoreError(
                 f"the reaction store {self.url} cannot be read: {_first_line(err)}"
             ) from err
-        return Snapshot(_now(), [_reaction(r) for r in reactions],
-                        [AuditEntry(*a) for a in audit])
+        return Snapshot(_now(), [_reaction(r) for r in reactions], [AuditEntry(*a) for a in audit])
 
     # -- health ------------------------------------------------------------------------------
 
@@ -535,6 +564,10 @@ class PostgresStore:
             problems.append(_first_line(err))
         return "; ".join(problems) or "ok"
 
+    def quick_check(self) -> str:
+        """Check the store before a server starts; the same as :meth:`integrity_check`."""
+        return self.integrity_check()
+
     def close(self) -> None:
         """Close the connection."""
         self._db.close()
@@ -560,8 +593,7 @@ def _audit(
     )
 
 
-def _uncount(cur: psycopg.Cursor, table: str, column: str, participant: str,
-             changed: int) -> int:
+def _uncount(cur: psycopg.Cursor, table: str, column: str, participant: str, changed: int) -> int:
     """Delete a participant's agreements or reports and take them off the counts."""
     cur.execute(
         f"WITH gone AS (DELETE FROM {table} WHERE participant=%s RETURNING reaction_id) "
@@ -573,15 +605,23 @@ def _uncount(cur: psycopg.Cursor, table: str, column: str, participant: str,
     return sum(n for (n,) in cur.fetchall())
 
 
-def _erase(cur: psycopg.Cursor, where: str, args: tuple, actor: str, action: str, reason: str,
-           changed: int) -> int:
+def _erase(
+    cur: psycopg.Cursor, where: str, args: tuple, actor: str, action: str, reason: str, changed: int
+) -> int:
     """Empty the reactions matching ``where`` to their id, channel, scenario and time."""
-    ids = [i for (i,) in cur.execute(
-        f"SELECT id FROM reactions WHERE status<>'erased' AND {where} FOR UPDATE", args)]
+    ids = [
+        i
+        for (i,) in cur.execute(
+            f"SELECT id FROM reactions WHERE status<>'erased' AND {where} FOR UPDATE", args
+        )
+    ]
     if not ids:
         return 0
-    cur.execute("INSERT INTO audit (at, actor, action, reaction_id, reason) "
-                "SELECT %s, %s, %s, unnest(%s::text[]), %s", (_now(), actor, action, ids, reason))
+    cur.execute(
+        "INSERT INTO audit (at, actor, action, reaction_id, reason) "
+        "SELECT %s, %s, %s, unnest(%s::text[]), %s",
+        (_now(), actor, action, ids, reason),
+    )
     for table in ("agreements", "reports"):
         cur.execute(f"DELETE FROM {table} WHERE reaction_id = ANY(%s)", (ids,))
     cur.execute(
@@ -635,5 +675,3 @@ def _reaction(row: tuple) -> Reaction:
 def _masked(url: str) -> str:
     """Return ``url`` without its password, for messages."""
     return re.sub(r"(://[^/:@]*):[^/@]*@", r"\1:***@", url)
-
-

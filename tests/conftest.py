@@ -69,8 +69,12 @@ def demo_project(tmp_path_factory) -> Path:
 @pytest.fixture
 def project_copy(demo_project, tmp_path) -> Path:
     """A private copy of the demo project (its own reaction store), for one test."""
+    from omgeving.project import open_project
+    from omgeving.store import open_store
+
     target = tmp_path / "project"
     shutil.copytree(demo_project, target, ignore=shutil.ignore_patterns("reactions.sqlite*"))
+    open_store(open_project(target).store_url(), create=True).close()  # as a new demo has
     return target
 
 

@@ -187,6 +187,11 @@ def pg_url(pg_server) -> str:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request, tmp_path) -> str:
     """The URL of a new, empty reaction store: a SQLite file, or a fresh PostgreSQL database."""
+    from omgeving.store import open_store
+
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'reactions.sqlite'}"
-    return request.getfixturevalue("pg_server").create_database()
+        url = f"sqlite:///{tmp_path / 'reactions.sqlite'}"
+    else:
+        url = request.getfixturevalue("pg_server").create_database()
+    open_store(url, create=True).close()  # a store is made on purpose, never by a typo
+    return url

@@ -215,7 +215,7 @@ def hostile(demo_project, tmp_path_factory):
     project = open_project(root)
     area = Area.from_web(root / "web")
     point = inside_point(root)
-    with open_store(project.store_url()) as store:
+    with open_store(project.store_url(), create=True) as store:
         for i, payload in enumerate(PAYLOADS):
             theme = themes[3 + i % 2]
             r = validate_reaction(

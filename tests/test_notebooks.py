@@ -24,6 +24,7 @@ def planner_project(demo_project, tmp_path_factory):
     root = tmp_path_factory.mktemp("planner") / "project"
     shutil.copytree(demo_project, root, ignore=shutil.ignore_patterns("reactions.sqlite*"))
     project = open_project(root)
+    open_store(project.store_url(), create=True).close()  # its own, empty store
     themes = project.config.themes
     for n in range(40):
         add(project, f"Reactie {n}", participant=f"{n % 9:032x}", theme=themes[n % 4],

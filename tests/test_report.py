@@ -34,7 +34,7 @@ def busy(demo_project, tmp_path_factory):
     rng = random.Random(7)
     themes, slugs = project.config.themes, tuple(s.slug for s in project.config.scenarios)
     ids = []
-    with open_store(project.store_url()) as store:
+    with open_store(project.store_url(), create=True) as store:
         while len(ids) < 300:
             point = Point(rng.uniform(minx, maxx), rng.uniform(miny, maxy))
             if not area.boundary.contains(point):

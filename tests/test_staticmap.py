@@ -84,6 +84,7 @@ def hostile(demo_project, tmp_path_factory):
     """
     root = tmp_path_factory.mktemp("staticmap") / "project"
     shutil.copytree(demo_project, root, ignore=shutil.ignore_patterns("reactions.sqlite*"))
+    open_store(open_project(root).store_url(), create=True).close()  # its own, empty store
     config = read_config(root)
     themes = (*config.themes[:3], PAYLOADS[1], PAYLOADS[3])
     scenarios = tuple(replace(s, name=PAYLOADS[i + 2]) for i, s in enumerate(config.scenarios))

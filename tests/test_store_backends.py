@@ -142,7 +142,7 @@ def test_audit_log_refuses_update_and_delete(store, sql):
 
 
 def test_audit_log_refuses_truncate_on_postgresql(pg_server):
-    with open_store(pg_server.create_database()) as store:
+    with open_store(pg_server.create_database(), create=True) as store:
         store.log("export", actor="m", reason="verslag")
         with pytest.raises(RuntimeError, match="append-only"):
             raw_sql(store, "TRUNCATE audit")
@@ -152,6 +152,7 @@ def test_audit_log_refuses_truncate_on_postgresql(pg_server):
 def test_postgresql_cursor_waits_for_an_older_writer(pg_server):
     """A change committed while an older write is still open is held back, never skipped."""
     url = pg_server.create_database()
+    open_store(url, create=True).close()
     with open_store(url) as older, open_store(url) as newer, open_store(url) as wall:
         first = reaction()
         with older._db.transaction():
@@ -205,7 +206,7 @@ def test_postgresql_reconnects_after_a_lost_connection(pg_server):
     import psycopg
 
     url = pg_server.create_database()
-    with open_store(url) as store:
+    with open_store(url, create=True) as store:
         store.add(reaction())
         with psycopg.connect(url, autocommit=True) as admin:
             admin.execute(
@@ -330,3 +331,32 @@ def test_an_older_store_is_upgraded_without_losing_a_row(kind, tmp_path, request
                                        reason="na de upgrade").reactions >= 1
         assert [r.status for r in store.changes(cursor)].count("erased") >= 1
         assert store.integrity_check() == "ok"
+
+
+# -- a store that is not there --------------------------------------------------------------
+
+
+def test_a_database_without_the_store_is_an_error_until_created(pg_server):
+    url = pg_server.create_database()
+    name = url.rsplit("/", 1)[1]
+    with pytest.raises(StoreError, match=rf"the database '{name}' .*has none of omgeving's "
+                       r"tables.*correct the database name in the url") as caught:
+        open_store(url)
+    assert caught.match(r"the server also has the databases .*omgeving")
+    with open_store(url, create=True) as store:
+        assert store.count() == 0
+    with open_store(url) as store:  # made on purpose once, it opens from then on
+        assert store.schema_version() == SCHEMA_VERSION
+
+
+def test_a_database_name_with_a_typo_is_a_clear_error(pg_server):
+    url = pg_server.url("omgevng")
+    with pytest.raises(StoreError, match=r"the database 'omgevng' of the reaction store .* does "
+                       r"not exist on that server; correct the database name in \[store\] url"):
+        open_store(url)
+    with pytest.raises(StoreError, match="does not exist on that server"):
+        open_store(url, create=True)  # creating the tables needs the database itself
+
+
+def test_quick_check_is_ok_on_a_healthy_store(store):
+    assert store.quick_check() == "ok"
