@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from omgeving._demo_buildings import Buildings
-from omgeving._demo_geometry import coverage_faces, dissolve_faces, nearest
-from omgeving._demo_land import CENTRE, Land
+from omgeving.demo._buildings import Buildings
+from omgeving.demo._geometry import coverage_faces, dissolve_faces, nearest
+from omgeving.demo._land import CENTRE, Land
 
 __all__ = ["BUURT_COLUMNS", "kern_inhabitants", "make_buurten"]
 

@@ -14,7 +14,7 @@ import shapely
 from shapely import affinity
 from shapely.geometry.base import BaseGeometry
 
-from omgeving._demo_geometry import (
+from omgeving.demo._geometry import (
     blob,
     coverage_faces,
     dissolve_faces,

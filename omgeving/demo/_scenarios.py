@@ -15,7 +15,7 @@ import shapely
 from shapely import ops
 from shapely.geometry.base import BaseGeometry
 
-from omgeving._demo_geometry import blob, polygonal
+from omgeving.demo._geometry import blob, polygonal
 
 __all__ = ["SCENARIO_COLUMNS", "make_scenarios"]
 

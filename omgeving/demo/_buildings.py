@@ -14,8 +14,8 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from omgeving._demo_geometry import boxes, ell_shapes, polygonal
-from omgeving._demo_land import LANDUSE_CLASSES, Land
+from omgeving.demo._geometry import boxes, ell_shapes, polygonal
+from omgeving.demo._land import LANDUSE_CLASSES, Land
 
 __all__ = ["USES", "Buildings", "make_buildings"]
 

@@ -1,4 +1,4 @@
-"""A deterministic, clearly fictional demo municipality: *Voorbeeldgemeente (fictief)*.
+"""The fictional demo municipality: *Voorbeeldgemeente (fictief)*, deterministic, made here.
 
 It lets every part of omgeving be shown and benchmarked without internet: four villages
 around a river in the east of the Netherlands (RD New), CBS-style buurten with kerncijfers,
@@ -24,11 +24,11 @@ from collections.abc import Callable, Mapping
 import geopandas as gpd
 import numpy as np
 
-from omgeving._demo_buildings import USES, make_buildings
-from omgeving._demo_buurten import GEMEENTECODE, GEMEENTENAAM, kern_inhabitants, make_buurten
-from omgeving._demo_land import LANDUSE_CLASSES, N2K_NAME, RIVER_NAME, RIVER_WIDTH, make_land
-from omgeving._demo_scenarios import SCENARIO_COLUMNS, make_scenarios
 from omgeving.config import ProjectConfig, ScenarioRef
+from omgeving.demo._buildings import USES, make_buildings
+from omgeving.demo._buurten import GEMEENTECODE, GEMEENTENAAM, kern_inhabitants, make_buurten
+from omgeving.demo._land import LANDUSE_CLASSES, N2K_NAME, RIVER_NAME, RIVER_WIDTH, make_land
+from omgeving.demo._scenarios import SCENARIO_COLUMNS, make_scenarios
 from omgeving.project import RD, Project, build_project
 
 __all__ = ["DEMO_SEED", "build_demo", "demo_config", "demo_layers", "demo_scenarios"]
