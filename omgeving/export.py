@@ -21,13 +21,12 @@ import csv
 import hashlib
 import json
 import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from omgeving._errors import OmgevingError
+from omgeving.files import atomic_path
 from omgeving.project import Project
 from omgeving.store import Snapshot, open_store
 
@@ -186,7 +185,7 @@ def export_reactions(
         steps = tqdm(formats, desc="export", unit="file")
     for fmt in steps:
         target = folder / f"{stem}.{fmt}"
-        with _replacing(target) as tmp:
+        with atomic_path(target, exists=False) as tmp:
             _WRITERS[fmt](table, snapshot, tmp)
         written.append(target)
     return written
@@ -230,18 +229,3 @@ _WRITERS: dict[str, Callable[[Any, Snapshot, Path], None]] = {
     "geojson": _write_geojson,
     "csv": _write_csv,
 }
-
-
-@contextmanager
-def _replacing(target: Path) -> Iterator[Path]:
-    """A temporary path beside ``target`` that replaces it only if the block succeeds."""
-    fd, name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix,
-                                dir=target.parent)
-    os.close(fd)
-    tmp = Path(name)
-    tmp.unlink()  # pyogrio creates the file itself
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)

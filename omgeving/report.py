@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from omgeving._errors import OmgevingError, ValidationError
+from omgeving.files import atomic_path, atomic_write
 from omgeving.project import Project
 from omgeving.store import Snapshot, open_store
 
@@ -111,7 +112,7 @@ def respond(project: Project, text: str, *, theme: str | None = None,
     else:
         target.pop(key, None)
     data = {"themas": responses.themes, "reacties": responses.reactions}
-    _atomic_write(project.root / RESPONSES,
+    atomic_write(project.root / RESPONSES,
                   json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
     return responses
 
@@ -166,7 +167,7 @@ def build_report(project: Project, out_dir: str | os.PathLike[str] | None = None
     page = _PAGE.format(title=html.escape(f"Participatieverslag {project.config.title}"),
                         body="\n".join(parts))
     html_path = folder / "participatieverslag.html"
-    _atomic_write(html_path, page.encode("utf-8"))
+    atomic_write(html_path, page.encode("utf-8"))
     steps.done("html")
     pdf_path = None
     if chromium:
@@ -457,16 +458,6 @@ figure {{ margin: 0.5em 0 1em; break-inside: avoid; }} figure svg, figure img {{
 # -- files and printing ------------------------------------------------------------------------
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(name, path)
-    finally:
-        Path(name).unlink(missing_ok=True)
-
-
 def _chromium() -> str:
     for candidate in (os.environ.get("CHROMIUM_PATH"), "chromium", "chromium-browser",
                       "google-chrome"):
@@ -479,8 +470,9 @@ def _chromium() -> str:
 
 def _print_pdf(chromium: str, html_path: Path, pdf_path: Path) -> None:
     """Print ``html_path`` to ``pdf_path`` with headless Chromium (atomically)."""
-    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
-    with tempfile.TemporaryDirectory(prefix="omgeving-chromium-") as profile:
+    with atomic_path(pdf_path, exists=False) as tmp, tempfile.TemporaryDirectory(
+        prefix="omgeving-chromium-"
+    ) as profile:
         args: Iterable[str] = [
             chromium, "--headless", "--disable-gpu", "--no-first-run",
             f"--user-data-dir={profile}", "--no-pdf-header-footer",
@@ -493,8 +485,6 @@ def _print_pdf(chromium: str, html_path: Path, pdf_path: Path) -> None:
         except subprocess.TimeoutExpired as err:
             raise OmgevingError(f"Chromium did not finish printing {html_path} in 5 minutes"
                                 ) from err
-    if done.returncode or not tmp.exists() or tmp.stat().st_size == 0:
-        tmp.unlink(missing_ok=True)
-        detail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise OmgevingError(f"Chromium could not print {html_path} to PDF: {detail}")
-    os.replace(tmp, pdf_path)
+        if done.returncode or not tmp.exists() or tmp.stat().st_size == 0:
+            detail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise OmgevingError(f"Chromium could not print {html_path} to PDF: {detail}")

@@ -47,6 +47,7 @@ from omgeving._scenario_rules import (
     _who,
 )
 from omgeving.config import _SLUG, CONFIG_NAME, ScenarioRef, read_config
+from omgeving.files import atomic_path
 from omgeving.layers import _with_crs, looks_like_degrees
 from omgeving.project import RD, Project, open_project, write_scenario_file
 
@@ -574,17 +575,15 @@ def _write_ref(path: Path, ref: ScenarioRef) -> None:
     else:  # after the last scenario, or at the end
         end = spans[-1][1] if spans else len(lines)
         text = "".join(lines[:end]).rstrip("\n") + "\n\n" + entry + "".join(lines[end:])
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    try:
-        read_config(tmp)
-    except ConfigError as err:
-        tmp.unlink()
-        raise ConfigError(
-            f"cannot add scenario {ref.slug!r} to {path} ({err}); list the scenarios there as "
-            "[[scenarios]] tables"
-        ) from err
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+        try:
+            read_config(tmp)
+        except ConfigError as err:
+            raise ConfigError(
+                f"cannot add scenario {ref.slug!r} to {path} ({err}); list the scenarios there "
+                "as [[scenarios]] tables"
+            ) from err
 
 
 def _scenario_spans(lines: list[str]) -> list[tuple[int, int, str]]:

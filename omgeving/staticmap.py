@@ -24,13 +24,13 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from omgeving._errors import OmgevingError
+from omgeving.files import atomic_path, atomic_write
 from omgeving.palette import function_colour
 from omgeving.participation import PUBLIC_STATUSES
 from omgeving.web import read_manifest
@@ -225,7 +225,7 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     if _is_offline(m):
         _use_local_assets(m)  # also for elements added after the map was made
         _copy_assets(path.parent / ASSETS_DIR)
-    _atomic_text(path, m.get_root().render())
+    atomic_write(path, m.get_root().render())
     return path
 
 
@@ -576,22 +576,5 @@ def _copy_assets(target: Path) -> None:
     (target / "images").mkdir(parents=True, exist_ok=True)
     files = [*_LOCAL.values(), *(f"images/{p.name}" for p in (source / "images").glob("*.png"))]
     for name in files:
-        fd, tmp = tempfile.mkstemp(prefix=".", dir=(target / name).parent)
-        os.close(fd)
-        try:
+        with atomic_path(target / name) as tmp:
             shutil.copyfile(source / name, tmp)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target / name)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from omgeving._errors import LayerError
+from omgeving.files import atomic_path, atomic_write
 from omgeving.palette import FUNCTION_COLOURS, LANDUSE_COLOURS
 
 if TYPE_CHECKING:
@@ -229,7 +230,7 @@ def bake_web_layers(project: Project) -> Path:
         "function_colors": FUNCTION_COLOURS,
     }
     path = web / _MANIFEST
-    _atomic_text(path, json.dumps(manifest, ensure_ascii=False, indent=1))
+    atomic_write(path, json.dumps(manifest, ensure_ascii=False, indent=1))
     bake_indicators(project)
     return path
 
@@ -259,7 +260,7 @@ def bake_indicators(project: Project) -> Path:
         "indicators": [_indicator_entry(INDICATORS[key], results) for key in keys],
     }
     path = project.web_dir / "indicators.json"
-    _atomic_text(path, json.dumps(table, ensure_ascii=False, indent=1, allow_nan=False))
+    atomic_write(path, json.dumps(table, ensure_ascii=False, indent=1, allow_nan=False))
     return path
 
 
@@ -323,18 +324,17 @@ def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, tolerance_m: float) -> Non
             geoms = shapely.simplify(geoms, tolerance_m, preserve_topology=True)
     gdf = gdf.set_geometry(geoms, crs=gdf.crs).to_crs(4326)
     gdf = gdf[~gdf.geometry.is_empty]
-    tmp = path.with_name(path.name + ".tmp")
     # GDAL rounds to six decimals (~0.1 m) while writing: no topology work, no failures
-    gdf.to_file(
-        tmp,
-        driver="GeoJSON",
-        engine="pyogrio",
-        layer=path.stem,
-        COORDINATE_PRECISION=6,
-        RFC7946="YES",
-        WRITE_NAME="NO",
-    )
-    os.replace(tmp, path)
+    with atomic_path(path, exists=False) as tmp:
+        gdf.to_file(
+            tmp,
+            driver="GeoJSON",
+            engine="pyogrio",
+            layer=path.stem,
+            COORDINATE_PRECISION=6,
+            RFC7946="YES",
+            WRITE_NAME="NO",
+        )
 
 
 def _bake_buildings(gdf: gpd.GeoDataFrame, web: Path) -> dict[str, Any]:
@@ -412,9 +412,3 @@ def tiles_for_bounds(
     x1, y1 = index(east, south)
     wanted = {(x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)}
     return sorted(wanted & {tuple(t) for t in available})
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

@@ -68,6 +68,7 @@ from shapely.geometry.base import BaseGeometry
 
 from omgeving._errors import LayerError, ValidationError
 from omgeving.config import normalise_gemeentecode
+from omgeving.files import atomic_write
 from omgeving.layers import looks_like_rd
 from omgeving.project import RD, Project, open_project
 
@@ -214,7 +215,7 @@ def write_gio(
 
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in ((gml_name, gio_bytes), (io_name, io_bytes), (ow_name, ow_bytes)):
-        _write_atomic(folder / name, data)
+        atomic_write(folder / name, data)
     return GioFiles(folder / gml_name, folder / io_name, folder / ow_name, work, expression,
                     xsd=stop is not None)
 
@@ -537,16 +538,5 @@ def _ow_tree(gm: str, title: str, work_id: str, day: dt.date, names: Sequence[st
 def _serialise(root: etree._Element) -> bytes:
     body = etree.tostring(root, xml_declaration=False, encoding="UTF-8", pretty_print=True)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file beside ``path``, so no reader sees half a file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
