@@ -20,7 +20,6 @@ from __future__ import annotations
 import html
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable
@@ -31,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from omgeving import settings
 from omgeving._errors import OmgevingError, ValidationError
 from omgeving.files import atomic_path, atomic_write
 from omgeving.project import Project
@@ -41,7 +41,7 @@ __all__ = ["ReportFiles", "Responses", "build_report", "read_responses", "respon
 RESPONSES = "antwoorden.json"
 _NOT_MODERATORS = ("systeem", "OpenStad-import")
 TOP_AGREED = 10
-_TZ = ZoneInfo("Europe/Amsterdam")
+_TZ = ZoneInfo(settings.TIMEZONE)
 STATUS_NL = {
     "visible": "zichtbaar",
     "pending": "wacht op moderatie",
@@ -459,13 +459,12 @@ figure {{ margin: 0.5em 0 1em; break-inside: avoid; }} figure svg, figure img {{
 
 
 def _chromium() -> str:
-    for candidate in (os.environ.get("CHROMIUM_PATH"), "chromium", "chromium-browser",
-                      "google-chrome"):
-        if candidate and (found := shutil.which(candidate)):
-            return found
-    raise OmgevingError("the PDF is printed by Chromium, which is not installed; install it "
-                        "(apt-get install chromium) or set CHROMIUM_PATH, or write only the "
-                        "HTML with --no-pdf")
+    found = settings.chromium_path()
+    if found is None:
+        raise OmgevingError("the PDF is printed by Chromium, which is not installed; install it "
+                            "(apt-get install chromium) or set CHROMIUM_PATH, or write only the "
+                            "HTML with --no-pdf")
+    return found
 
 
 def _print_pdf(chromium: str, html_path: Path, pdf_path: Path) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 import ipywidgets as w
 from ipyleaflet import GeoJSON
 
+from omgeving import settings
 from omgeving.apps._mapview import ProjectMap, scenario_features
 from omgeving.apps._safe import friendly
 from omgeving.apps.resident import _log_to_server
@@ -120,7 +121,7 @@ class CompareApp:
 
     def __init__(self, project_dir: str | os.PathLike[str] | None = None, *,
                  lang: str = "nl") -> None:
-        self.project = open_project(project_dir or os.environ.get("OMGEVING_PROJECT", "."))
+        self.project = open_project(settings.project_dir(project_dir))
         self.manifest = read_manifest(self.project.web_dir)
         self.table = read_indicators(self.project.web_dir)
         self.lang = lang

@@ -19,6 +19,7 @@ from typing import Any
 import ipywidgets as w
 from ipyleaflet import GeoJSON
 
+from omgeving import settings
 from omgeving.apps._context import REACTION_OPACITY, Context
 from omgeving.apps._form import ReactionForm
 from omgeving.apps._list import ReactionList
@@ -101,7 +102,7 @@ class ResidentApp:
         lang: str = "nl",
         kiosk: bool = False,
     ) -> None:
-        project = open_project(project_dir or os.environ.get("OMGEVING_PROJECT", "."))
+        project = open_project(settings.project_dir(project_dir))
         self.kiosk = kiosk
         self.ctx = Context(
             project=project,

@@ -24,6 +24,7 @@ import ipywidgets as w
 import segno
 from ipyleaflet import GeoJSON
 
+from omgeving import settings
 from omgeving.apps._context import REACTION_OPACITY
 from omgeving.apps._live import Poller
 from omgeving.apps._mapview import ProjectMap, empty, scenario_features
@@ -123,11 +124,7 @@ def wall(project_dir: str | os.PathLike[str] | None = None, *, lang: str = "nl")
 
 def public_url(config: ProjectConfig) -> str:
     """Return the address phones in the hall open: configured, set by the server, or local."""
-    return (
-        config.evening.public_url
-        or os.environ.get("OMGEVING_PUBLIC_URL", "").strip()
-        or DEFAULT_PUBLIC_URL
-    )
+    return settings.public_url(config.evening.public_url, DEFAULT_PUBLIC_URL)
 
 
 def sentiment_text(sentiment: int | None, lang: str = "nl") -> str:
@@ -156,7 +153,7 @@ class WallApp:
         lang: str = "nl",
         interval: float = 0.5,
     ) -> None:
-        self.project = open_project(project_dir or os.environ.get("OMGEVING_PROJECT", "."))
+        self.project = open_project(settings.project_dir(project_dir))
         self.config = self.project.config
         self.lang = lang
         self.manifest = read_manifest(self.project.web_dir)

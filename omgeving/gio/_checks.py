@@ -16,6 +16,7 @@ from omgeving._errors import ValidationError
 if TYPE_CHECKING:
     pass
 
+from omgeving import settings
 from omgeving.gio._common import (
     _NO_GML_ON,
     _OPTIONAL_GML,
@@ -221,8 +222,8 @@ def _stop_folder(schemas: str | os.PathLike[str] | None) -> Path | None:
     """Return the ``stop`` schema folder, or None when none is configured or beside the source."""
     source = "schemas="
     if schemas is None:
-        env = os.environ.get(SCHEMAS_ENV, "").strip()
-        if not env:
+        env = settings.stop_schemas()
+        if env is None:
             checkout = Path(__file__).resolve().parents[2]  # only beside a source checkout
             if not (checkout / "pyproject.toml").is_file():
                 return None
