@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from omgeving._errors import LayerError
-from omgeving.project import RD
+
+#: RD New (Amersfoort / RD New), the CRS of every layer in a project.
+RD = 28992
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["LayerCRSWarning", "looks_like_degrees", "looks_like_rd", "read_layer"]
+__all__ = ["RD", "LayerCRSWarning", "looks_like_degrees", "looks_like_rd", "read_layer"]
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +135,8 @@ def read_layer(
 
 
 def _with_crs(gdf: gpd.GeoDataFrame, path: Path, crs: int | str | None) -> gpd.GeoDataFrame:
-    bounds = tuple(float(v) for v in gdf.total_bounds)
+    minx, miny, maxx, maxy = (float(v) for v in gdf.total_bounds)
+    bounds = (minx, miny, maxx, maxy)
     if crs is not None:
         return gdf.set_crs(crs, allow_override=True)
     declared = gdf.crs

@@ -81,7 +81,9 @@ def check_store(project: Project, *, create: bool = False) -> None:
     StoreError
         When the store is missing (unless ``create``), damaged, too new, or unreachable.
     """
-    from omgeving.store import SCHEMA_VERSION, _damaged, _sqlite_path, open_store
+    from omgeving.store import SCHEMA_VERSION, open_store
+    from omgeving.store import repair_hint as _damaged
+    from omgeving.store import sqlite_path as _sqlite_path
 
     url = project.store_url()
     with open_store(url, create=create) as store:
@@ -111,7 +113,7 @@ def check_store(project: Project, *, create: bool = False) -> None:
 def _first_serve(project: Project) -> bool:
     """Whether serving may create the store: no SQLite store at all in its folder, or a
     PostgreSQL database (one without omgeving's tables is a new store)."""
-    from omgeving.store import _sqlite_path
+    from omgeving.store import sqlite_path as _sqlite_path
 
     path = _sqlite_path(project.store_url())
     if path is None:

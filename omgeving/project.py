@@ -25,14 +25,22 @@ from typing import TYPE_CHECKING
 
 from omgeving._errors import LayerError, ProjectError
 from omgeving.config import CONFIG_NAME, ProjectConfig, StaffConfig, read_config, write_config
+from omgeving.layers import RD, looks_like_degrees, looks_like_rd
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["RD", "Project", "build_project", "open_project"]
+__all__ = [
+    "RD",
+    "Project",
+    "build_project",
+    "fetch_and_build",
+    "open_project",
+    "write_layer",
+    "write_scenario_file",
+]
 
 #: The internal CRS of every layer: Amersfoort / RD New.
-RD = 28992
 
 
 @dataclass(frozen=True)
@@ -180,7 +188,7 @@ def build_project(
     *,
     scenarios: Mapping[str, gpd.GeoDataFrame] | None = None,
     overwrite: bool = False,
-    extra: Callable[[Project], None] | None = None,
+    extra: Callable[[Project], object] | None = None,
 ) -> Project:
     """Write a complete project folder in one step.
 
@@ -241,6 +249,150 @@ def build_project(
     return open_project(target)
 
 
+def fetch_and_build(
+    target: str | os.PathLike[str],
+    fetch: Callable[
+        [Path, Project | None], tuple[ProjectConfig, Mapping[str, gpd.GeoDataFrame]]
+    ],
+    *,
+    overwrite: bool = False,
+    keep: tuple[str, ...] = (),
+    fresh_cache: bool = True,
+    extra: Callable[[Project], object] | None = None,
+) -> Project:
+    """Build a project from layers that ``fetch`` downloads, with its raw answers as the cache.
+
+    The cache is filled in a new folder beside ``target`` and becomes the project's ``cache/``
+    only when the whole build succeeded (with :func:`build_project`'s staging folder). A failure
+    leaves no new folder, no temporary files and, for a rebuild, the old project as it was.
+
+    Parameters
+    ----------
+    target
+        The project folder (new or empty; an existing project only with ``overwrite``).
+    fetch
+        ``fetch(cache, old)`` returns ``(config, layers)`` for :func:`build_project`. ``cache``
+        is the folder to keep the raw answers in: a new, empty one, or without
+        ``fresh_cache`` the project's own ``cache/``. ``old`` is the project already at
+        ``target``, or ``None``.
+    overwrite
+        Rebuild a folder that already is a project (its reactions and scenario files are
+        kept, as by :func:`build_project`).
+    keep
+        Folders of the old project to copy into the rebuilt one, e.g. ``("web",)``.
+    fresh_cache
+        ``False`` builds from the cache the project has (offline) and keeps it.
+    extra
+        Called with the staged project before it is moved into place (to bake web layers).
+
+    Raises
+    ------
+    ProjectError
+        When ``target`` is a file, a folder that is neither empty nor a project, a project
+        without ``overwrite``, or (without ``fresh_cache``) no project.
+    """
+    target = Path(target).resolve()
+    old = _check_target(target, overwrite=overwrite)
+    if not fresh_cache:
+        if old is None:
+            raise ProjectError(
+                f"{target} is not a project yet, so it has no cache to build from; "
+                "fetch its layers while online"
+            )
+        config, layers = fetch(old.cache_dir, old)
+        finish = _finisher(old, None, keep, extra)
+        return build_project(target, config, layers, overwrite=True, extra=finish)
+    in_place = target.exists()
+    created = _make_parents(target.parent)
+    cache = Path(tempfile.mkdtemp(prefix=f".{target.name}.cache-", dir=target.parent))
+    done = False
+    try:
+        config, layers = fetch(cache, old)
+        # a new folder gets the cache while it is staged; an existing folder (which
+        # build_project rebuilds in place, keeping its cache) gets it swapped in afterwards
+        finish = _finisher(old, None if in_place else cache, keep, extra)
+        project = build_project(target, config, layers, overwrite=old is not None, extra=finish)
+        if in_place:
+            _swap_folder(cache, project.cache_dir)
+        done = True
+        return project
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+        if not done:
+            _remove_empty(created)
+
+
+def _finisher(
+    old: Project | None,
+    cache: Path | None,
+    keep: tuple[str, ...],
+    extra: Callable[[Project], object] | None,
+) -> Callable[[Project], None]:
+    """Return the step run on the staged project: keep old parts, move the cache in."""
+
+    def finish(staged: Project) -> None:
+        if old is not None:
+            for name in keep:
+                if (old.root / name).is_dir():
+                    shutil.copytree(old.root / name, staged.root / name, dirs_exist_ok=True)
+        if cache is not None:
+            staged.cache_dir.rmdir()
+            os.replace(cache, staged.cache_dir)
+        if extra is not None:
+            extra(staged)
+
+    return finish
+
+
+def _check_target(target: Path, *, overwrite: bool) -> Project | None:
+    """Refuse a target that cannot become the project; return it if it is one to rebuild."""
+    if not target.exists():
+        return None
+    if not target.is_dir():
+        raise ProjectError(f"{target} is a file; choose a folder name for the project")
+    if not any(target.iterdir()):
+        return None
+    if not (target / CONFIG_NAME).is_file():
+        raise ProjectError(f"{target} is not empty; choose an empty or new folder")
+    if not overwrite:
+        raise ProjectError(
+            f"{target} is already a project; pass --force (overwrite=True) to rebuild it "
+            "(its reactions are kept)"
+        )
+    return open_project(target)
+
+
+def _swap_folder(new: Path, dest: Path) -> None:
+    """Replace the folder ``dest`` by ``new``, putting the old one back if that fails."""
+    trash = Path(tempfile.mkdtemp(prefix=f".{dest.name}-old-", dir=dest.parent))
+    try:
+        if dest.exists():
+            os.replace(dest, trash / dest.name)
+        try:
+            os.replace(new, dest)
+        except OSError:
+            if (trash / dest.name).exists():
+                os.replace(trash / dest.name, dest)
+            raise
+    finally:
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; return the ones created, deepest first."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
 def _create_store(project: Project) -> None:
     """Give a new project its empty SQLite store, if the store lies in the project folder.
 
@@ -249,7 +401,8 @@ def _create_store(project: Project) -> None:
     empty store unseen. A rebuild keeps the store it has; a PostgreSQL store gets its tables
     at the first serve.
     """
-    from omgeving.store import _sqlite_path, open_store
+    from omgeving.store import open_store
+    from omgeving.store import sqlite_path as _sqlite_path
 
     path = _sqlite_path(project.store_url())
     if path is not None and path.resolve().is_relative_to(project.root.resolve()):
@@ -268,10 +421,9 @@ def write_scenario_file(gdf: gpd.GeoDataFrame, path: Path) -> Path:
 
 
 def _no_crs(what: str, gdf: gpd.GeoDataFrame) -> LayerError:
-    """The error for a frame without a CRS, with the ``set_crs`` its coordinates call for."""
-    from omgeving.layers import looks_like_degrees, looks_like_rd
-
-    bounds = tuple(float(v) for v in gdf.total_bounds)
+    """Return the error for a frame without a CRS, with the ``set_crs`` its coordinates want."""
+    minx, miny, maxx, maxy = (float(v) for v in gdf.total_bounds)
+    bounds = (minx, miny, maxx, maxy)
     if looks_like_rd(bounds):
         fix = "its coordinates are RD New: set it with gdf.set_crs(28992)"
     elif looks_like_degrees(bounds):

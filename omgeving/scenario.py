@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 import unicodedata
 import warnings
 from collections.abc import Mapping
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +24,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-import tomli_w
 from shapely.geometry.base import BaseGeometry
 
-from omgeving._errors import ConfigError, LayerError, ProjectError, ValidationError
+from omgeving._errors import LayerError, ProjectError, ValidationError
 from omgeving._scenario_rules import (
     _QUANTITIES,
     _UNSET,
@@ -46,8 +43,7 @@ from omgeving._scenario_rules import (
     _same,
     _who,
 )
-from omgeving.config import _SLUG, CONFIG_NAME, ScenarioRef, read_config
-from omgeving.files import atomic_path
+from omgeving.config import CONFIG_NAME, SLUG, ScenarioRef, read_config, write_scenario_entry
 from omgeving.layers import _with_crs, looks_like_degrees
 from omgeving.project import RD, Project, open_project, write_scenario_file
 
@@ -107,7 +103,7 @@ class Scenario:
 
     @slug.setter
     def slug(self, value: str) -> None:
-        if not isinstance(value, str) or not _SLUG.match(value):
+        if not isinstance(value, str) or not SLUG.match(value):
             raise ValidationError(
                 f"scenario slug {value!r} must be lower-case letters, digits and dashes "
                 "(at most 63), for example 'compact-bouwen'"
@@ -341,7 +337,8 @@ class Scenario:
             warnings.warn(issue.message, ScenarioWarning, stacklevel=2)
         project.scenarios_dir.mkdir(exist_ok=True)
         path = write_scenario_file(self.interventions, project.scenario_path(self.slug))
-        _write_ref(project.root / CONFIG_NAME, ScenarioRef(self.slug, self.name, self.description))
+        ref = ScenarioRef(self.slug, self.name, self.description)
+        write_scenario_entry(project.root / CONFIG_NAME, ref)
         return path
 
     # -- comparing -------------------------------------------------------------------------
@@ -386,7 +383,9 @@ class Scenario:
         )
         gone = old.index.difference(new.index, sort=False)
         added = new.index.difference(old.index, sort=False)
-        rows = [(n, old.functie[n], "removed", None, None, None) for n in gone]
+        rows: list[tuple[Any, ...]] = [
+            (n, old.functie[n], "removed", None, None, None) for n in gone
+        ]
         for naam, geometry_changed in zip(both, moved, strict=True):
             before, after = old.loc[naam], new.loc[naam]
             rows += [
@@ -554,47 +553,3 @@ def _size(geom: BaseGeometry | None) -> float | tuple[int, int] | None:
     if geom.geom_type == "Point":
         return (round(geom.x), round(geom.y))
     return round(geom.area / 1e4, 2)
-
-
-# -- omgeving.toml --------------------------------------------------------------------------
-
-_TABLE = re.compile(r"^\s*\[")
-_SCENARIO_TABLE = re.compile(r"^\s*\[\[\s*scenarios\s*\]\]\s*(#.*)?$")
-
-
-def _write_ref(path: Path, ref: ScenarioRef) -> None:
-    """Add or replace the ``[[scenarios]]`` table of ``ref.slug``; keep the rest as it is."""
-    read_config(path)  # a broken file is reported as it is, not edited
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    entry = "[[scenarios]]\n" + tomli_w.dumps(asdict(ref))
-    spans = _scenario_spans(lines)
-    same = [(start, end) for start, end, slug in spans if slug == ref.slug]
-    if same:
-        start, end = same[0]
-        text = "".join(lines[:start]) + entry + "".join(lines[end:])
-    else:  # after the last scenario, or at the end
-        end = spans[-1][1] if spans else len(lines)
-        text = "".join(lines[:end]).rstrip("\n") + "\n\n" + entry + "".join(lines[end:])
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-        try:
-            read_config(tmp)
-        except ConfigError as err:
-            raise ConfigError(
-                f"cannot add scenario {ref.slug!r} to {path} ({err}); list the scenarios there "
-                "as [[scenarios]] tables"
-            ) from err
-
-
-def _scenario_spans(lines: list[str]) -> list[tuple[int, int, str]]:
-    """Return the lines ``[start, end)`` and the slug of every ``[[scenarios]]`` table."""
-    spans = []
-    for start, line in enumerate(lines):
-        if not _SCENARIO_TABLE.match(line):
-            continue
-        end = next((j for j in range(start + 1, len(lines)) if _TABLE.match(lines[j])), len(lines))
-        while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].strip()[0] == "#"):
-            end -= 1  # blank and comment lines before the next table belong to that table
-        table = tomllib.loads("".join(lines[start:end]))["scenarios"][0]
-        spans.append((start, end, table.get("slug")))
-    return spans

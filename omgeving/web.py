@@ -32,6 +32,7 @@ __all__ = [
     "BUILDING_TILE_ZOOM",
     "DETAIL_MIN_ZOOM",
     "WebLayer",
+    "bake_indicators",
     "bake_web_layers",
     "read_manifest",
     "tile_of",

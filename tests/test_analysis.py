@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from ipyleaflet import GeoJSON, Heatmap
 
-from omgeving.analysis import (
+from omgeving.apps.maps import leaflet_reaction_map
+from omgeving.outputs.analysis import (
     counts,
     participation_per_buurt,
-    reaction_map,
     reactions_frame,
     top_agreed,
 )
@@ -50,7 +50,7 @@ def test_counts_participation_and_top(project_copy):
 def test_reaction_map_with_a_heat_layer(project_copy):
     project = open_project(project_copy)
     add(project, "hier")
-    m = reaction_map(reactions_frame(project), project)
+    m = leaflet_reaction_map(reactions_frame(project), project)
     (reactions,) = [x for x in m.layers if isinstance(x, GeoJSON) and x.name == "reacties"]
     assert len(reactions.data["features"]) == 1
     assert any(isinstance(x, Heatmap) for x in m.layers)

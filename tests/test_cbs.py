@@ -1,4 +1,4 @@
-"""Tests of omgeving.cbs against the local fake of the StatLine OData v3 feed (real HTTP)."""
+"""Tests of omgeving.sources.cbs against a local fake of the StatLine OData v3 feed (real HTTP)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from shapely.geometry import box
 
 from omgeving._errors import ConfigError, LayerError, ServiceError
-from omgeving.cbs import KERNCIJFERS, CBSClient, cbs_root, join_kerncijfers
-from omgeving.pdok import PDOKClient
+from omgeving.sources.cbs import KERNCIJFERS, CBSClient, cbs_root, join_kerncijfers
+from omgeving.sources.pdok import PDOKClient
 from tests.fakecbs import FEED
 from tests.fakepdok import CBS, seed_features
 

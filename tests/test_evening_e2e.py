@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from omgeving.config import read_config, write_config
+from omgeving.participation import Area, validate_reaction
 from omgeving.project import open_project
-from omgeving.reactions import Area, new_reaction_id, validate_reaction
+from omgeving.reactions import new_reaction_id
 from omgeving.store import open_store
 from tests.conftest import (
     LAPTOP,

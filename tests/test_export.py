@@ -13,9 +13,10 @@ import pytest
 from shapely.geometry import shape
 
 from omgeving._errors import OmgevingError
-from omgeving.export import export_reactions, formula_safe
+from omgeving.exchange.export import export_reactions, formula_safe
+from omgeving.participation import Area, validate_reaction
 from omgeving.project import open_project
-from omgeving.reactions import Area, new_reaction_id, validate_reaction
+from omgeving.reactions import new_reaction_id
 from omgeving.store import open_store
 from tests.test_cli import one_error_line, run
 from tests.xss import PAYLOADS

@@ -7,10 +7,10 @@ import time
 import pytest
 import requests
 
-from omgeving import geocode
 from omgeving._errors import ServiceError, ValidationError
-from omgeving.geocode import KINDS, Place, search_places
-from omgeving.pdok import RequestRefusedError
+from omgeving.sources import locatieserver as geocode
+from omgeving.sources.locatieserver import KINDS, Place, search_places
+from omgeving.sources.pdok import RequestRefusedError
 from tests.fakelocatie import PATH, FakeLocatie
 
 PROJECT = ("GM0177", "GM0150")  # Raalte and Deventer

@@ -11,8 +11,9 @@ import shutil
 
 import pytest
 
+from omgeving.participation import Area, validate_reaction
 from omgeving.project import open_project
-from omgeving.reactions import Area, new_reaction_id, validate_reaction
+from omgeving.reactions import new_reaction_id
 from omgeving.store import open_store
 from tests.conftest import PROJECTOR, VoilaServer, offline_page
 from tests.test_evening_e2e import StaffServer, goto, inside_point

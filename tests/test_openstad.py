@@ -16,7 +16,7 @@ from openpyxl import Workbook, load_workbook
 from shapely.geometry import Point
 
 from omgeving._errors import OmgevingError
-from omgeving.openstad import (
+from omgeving.exchange.openstad import (
     EXPORT_HEADERS,
     export_openstad,
     import_openstad,
@@ -24,8 +24,9 @@ from omgeving.openstad import (
     read_openstad,
     run_openstad,
 )
+from omgeving.participation import Area, validate_reaction
 from omgeving.project import open_project
-from omgeving.reactions import MAX_TEXT, Area, new_reaction_id, validate_reaction
+from omgeving.reactions import MAX_TEXT, new_reaction_id
 from omgeving.store import open_store
 from tests.test_cli import one_error_line, run
 from tests.xss import _RAW, PAYLOADS

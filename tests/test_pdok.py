@@ -1,4 +1,4 @@
-"""Tests of omgeving.pdok against the local fake of PDOK's GoKoala server (real HTTP)."""
+"""Tests of omgeving.sources.pdok against the local fake of PDOK's GoKoala server (real HTTP)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from itertools import islice
 import pytest
 
 from omgeving._errors import ConfigError, ServiceError
-from omgeving.pdok import (
+from omgeving.sources.pdok import (
     CRS84_URI,
     DEFAULT_PDOK_ROOT,
     PDOKClient,
@@ -140,7 +140,7 @@ def test_content_crs_becomes_the_crs_crs84(fake_pdok, client):
 
 def test_missing_content_crs_falls_back_to_the_requested_crs(fake_pdok, client, caplog):
     fake_pdok.send_content_crs = False
-    with caplog.at_level(logging.WARNING, logger="omgeving.pdok"):
+    with caplog.at_level(logging.WARNING, logger="omgeving.sources.pdok"):
         gdf = client.read_collection(N2K, "natura2000")
     assert gdf.crs.to_epsg() == 28992
     assert "no Content-Crs header" in caplog.text

@@ -17,9 +17,9 @@ from shapely.geometry import shape
 
 from omgeving.apps.resident import ResidentApp
 from omgeving.apps.wall import WallApp
-from omgeving.participation import PUBLIC_STATUSES, public_view, shown_to
+from omgeving.participation import PUBLIC_STATUSES, Area, public_view, shown_to, validate_reaction
 from omgeving.project import open_project
-from omgeving.reactions import Area, new_reaction_id, validate_reaction
+from omgeving.reactions import new_reaction_id
 from omgeving.store import open_store
 from tests.xss import widgets
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from omgeving._errors import ValidationError
-from omgeving.reactions import MAX_TEXT, Area, new_reaction_id, validate_reaction
+from omgeving.participation import Area, validate_reaction
+from omgeving.reactions import MAX_TEXT, clean_text, new_reaction_id
 from tests.geoms import AREA, BOWTIE, BUURT_OOST, BUURT_WEST, INSIDE, INSIDE_OOST, OUTSIDE, TRIANGLE
 
 THEMES = ("wonen", "natuur & landschap")
@@ -83,3 +84,23 @@ def test_refusals(area, changes, key):
 
 def test_max_text_is_accepted(area):
     assert len(make(area, text="é" * MAX_TEXT).text) == MAX_TEXT
+
+
+@pytest.mark.parametrize(
+    ("value", "options", "key"),
+    [
+        ("   ", {}, "error.empty"),
+        ("x" * 11, {"limit": 10}, "error.too_long"),
+        ("\x00", {"empty": "error.reason"}, "error.reason"),
+        (b"bytes", {}, "error.invalid"),
+    ],
+)
+def test_clean_text_refuses_with_the_key_asked_for(value, options, key):
+    with pytest.raises(ValidationError) as info:
+        clean_text(value, **options)
+    assert info.value.key == key
+
+
+def test_clean_text_keeps_the_text_as_typed():
+    assert clean_text(" <i>tien</i>\x1b ", limit=11) == "<i>tien</i>"
+    assert clean_text("\t\x7f", empty=None) == ""

@@ -12,9 +12,10 @@ import pytest
 from shapely.geometry import Point
 
 from omgeving._errors import OmgevingError, ValidationError
+from omgeving.outputs.report import build_report, read_responses, respond
+from omgeving.participation import Area, validate_reaction
 from omgeving.project import open_project
-from omgeving.reactions import Area, new_reaction_id, validate_reaction
-from omgeving.report import build_report, read_responses, respond
+from omgeving.reactions import new_reaction_id
 from omgeving.store import open_store
 from tests.conftest import chromium_path, need
 from tests.test_cli import run

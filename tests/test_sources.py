@@ -1,15 +1,16 @@
-"""Tests of omgeving.sources: the Dutch layers and projects, against the fake PDOK."""
+"""Tests of omgeving.sources.catalogue: the Dutch layers and projects, against the fake PDOK."""
 
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 
 import geopandas as gpd
 import pytest
 import shapely
 
 from omgeving._errors import ConfigError, ProjectError, ServiceError
-from omgeving.pdok import PDOKClient
 from omgeving.project import open_project
 from omgeving.sources import (
     SENTINELS,
@@ -20,6 +21,8 @@ from omgeving.sources import (
     read_natura2000,
     refresh_project,
 )
+from omgeving.sources.pdok import PDOKClient
+from tests.conftest import ROOT
 from tests.fakepdok import CRS84_URI, seed_features
 
 RAALTE_DEVENTER = ["GM0177", "GM0150"]
@@ -121,7 +124,7 @@ def test_buurten_filter_refused_falls_back_to_the_bbox(fake_pdok, client):
 def test_buurten_filter_ignored_is_caught_client_side(fake_pdok, client, caplog):
     fake_pdok.ignore_filter("buurten", "gemeentecode")
     gemeente = read_gemeenten(["GM0177"], client=client)
-    with caplog.at_level(logging.WARNING, logger="omgeving.sources"):
+    with caplog.at_level(logging.WARNING, logger="omgeving.sources.catalogue"):
         buurten = read_buurten(gemeente, client=client)
     assert set(buurten["gemeentecode"]) == {"GM0177"}
     assert set(buurten["buurtcode"]) == _seed_codes("buurten", "gemeentecode", "GM0177")
@@ -289,3 +292,28 @@ def test_init_overwrite_rebuilds_a_project_keeping_its_reactions(fake_pdok, clie
     fake_pdok.stop()
     with PDOKClient(offline=True) as offline:  # the swapped-in cache has both gemeenten
         assert len(refresh_project(project, client=offline).read_layer("gemeente")) == 2
+
+
+def test_the_sources_package_exports_what_we_mean():
+    import omgeving.sources as sources
+
+    assert sorted(sources.__all__) == sorted([
+        "BUURTEN", "CATALOGUE", "GEMEENTEGEBIED", "NATURA2000", "PANDEN", "SENTINELS",
+        "CBSClient", "Layer", "PDOKClient", "Place", "RequestRefusedError",
+        "fetch_gemeenten_layers", "init_project", "join_kerncijfers", "read_buurten",
+        "read_gebouwen", "read_gemeenten", "read_natura2000", "refresh_project", "search_places",
+    ])  # fmt: skip
+    for name in sources.__all__:
+        assert getattr(sources, name) is not None, name
+
+
+@pytest.mark.parametrize("module", ["pdok", "cbs", "locatieserver", "catalogue"])
+def test_a_source_module_loads_no_map_and_no_widget(module):
+    code = (
+        f"import sys, omgeving.sources.{module}; "
+        "print([m for m in ('ipywidgets', 'ipyleaflet', 'omgeving.apps') if m in sys.modules])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "[]"

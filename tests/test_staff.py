@@ -14,8 +14,9 @@ from shapely.geometry import shape
 from omgeving.apps import staff as staff_module
 from omgeving.apps._safe import PlainText
 from omgeving.apps.staff import PAGE_SIZE, StaffApp
+from omgeving.participation import Area, validate_reaction
 from omgeving.project import open_project
-from omgeving.reactions import Area, new_reaction_id, validate_reaction
+from omgeving.reactions import new_reaction_id
 
 XSS = [
     "<script>alert(1)</script>",

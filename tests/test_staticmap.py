@@ -19,19 +19,20 @@ import folium.plugins
 import pytest
 from shapely.geometry import Point
 
-from omgeving import staticmap
 from omgeving._errors import OmgevingError
 from omgeving.config import read_config, write_config
-from omgeving.project import open_project
-from omgeving.reactions import Area, new_reaction_id, validate_reaction
-from omgeving.staticmap import (
+from omgeving.outputs import staticmap
+from omgeving.outputs.staticmap import (
     ASSETS_DIR,
     PDOK_BRT_URL,
     export_maps,
-    reactions_map,
+    folium_reaction_map,
     save_map,
     scenario_map,
 )
+from omgeving.participation import Area, validate_reaction
+from omgeving.project import open_project
+from omgeving.reactions import new_reaction_id
 from omgeving.store import open_store
 from tests.conftest import LAPTOP, offline_page
 from tests.xss import PAYLOADS
@@ -217,17 +218,17 @@ def test_a_scenario_map_has_its_interventions_and_a_legend_of_their_functions(ho
 
 
 def test_only_visible_reactions_by_default(hostile):
-    page = reactions_map(hostile).get_root().render()
+    page = folium_reaction_map(hostile).get_root().render()
     assert as_folium_json(SHOWN) in page
     assert HIDDEN not in page and PENDING not in page
     assert f"{len(PAYLOADS) + 1} reacties op de kaart" in page
-    both = reactions_map(hostile, include=["visible", "pending"]).get_root().render()
+    both = folium_reaction_map(hostile, include=["visible", "pending"]).get_root().render()
     assert as_folium_json(PENDING) in both and HIDDEN not in both
 
 
 def test_reactions_on_one_scenario_are_drawn_over_its_interventions(hostile):
     slug = hostile.config.scenarios[0].slug
-    page = reactions_map(hostile, scenario=slug).get_root().render()
+    page = folium_reaction_map(hostile, scenario=slug).get_root().render()
     on_it = [p for i, p in enumerate(PAYLOADS) if i % 3 == 0]
     assert f"{len(on_it)} reacties op de kaart" in page
     assert '"className": "omg-ingreep"' in page and '"className": "omg-reactie"' in page
@@ -294,11 +295,11 @@ def test_unknown_scenario_or_status_is_a_clear_error(hostile):
     with pytest.raises(OmgevingError, match=r"scenario 'nope' has no baked web layer; use one"):
         scenario_map(hostile, "nope")
     with pytest.raises(OmgevingError, match=r"scenario 'nope'"):
-        reactions_map(hostile, scenario="nope")
+        folium_reaction_map(hostile, scenario="nope")
     with pytest.raises(OmgevingError, match="status zichtbaar is not known; use one or more"):
-        reactions_map(hostile, include=["zichtbaar"])
+        folium_reaction_map(hostile, include=["zichtbaar"])
     with pytest.raises(OmgevingError, match=r"status \(none\)"):
-        reactions_map(hostile, include=[])
+        folium_reaction_map(hostile, include=[])
 
 
 def test_a_heavy_context_layer_is_left_out(hostile, monkeypatch):

@@ -8,7 +8,8 @@ import apsw
 import pytest
 
 from omgeving._errors import StoreError
-from omgeving.reactions import Area, new_reaction_id, validate_reaction
+from omgeving.participation import Area, validate_reaction
+from omgeving.reactions import new_reaction_id
 from omgeving.store import SQLiteStore, open_store
 from tests.geoms import AREA, BUURT_WEST, INSIDE
 

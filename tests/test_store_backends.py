@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import pytest
 
 from omgeving._errors import StoreError, ValidationError
 from omgeving.store import SCHEMA_VERSION, open_store
+from tests.conftest import ROOT
 from tests.geoms import INSIDE_OOST, TRIANGLE
 from tests.test_store import reaction
 
@@ -131,6 +135,34 @@ def test_moderate_needs_a_reason_and_audits(store):
         ("hide", r.id, "persoonsgegevens"),
         ("export", None, "verslag"),
     ]
+
+
+def test_add_logged_stores_the_reaction_and_its_entry_in_one_transaction(store):
+    r = reaction(channel="papier")
+    assert store.add_logged(r, action="papier", actor=" Carla ", reason="overgetypt") is True
+    assert store.add_logged(r, action="papier", actor="Carla", reason="nog eens") is False
+    assert store.count() == 1
+    assert [(e.action, e.actor, e.reaction_id, e.reason) for e in store.audit_log()] == [
+        ("papier", "Carla", r.id, "overgetypt"),
+    ]
+    with pytest.raises(ValidationError, match="actor is empty"):
+        store.add_logged(reaction(), action="papier", actor=" ", reason="overgetypt")
+    assert store.count() == 1
+
+
+def test_add_logged_stores_nothing_when_the_entry_fails(store):
+    if hasattr(store, "path"):  # SQLite
+        raw_sql(store, "CREATE TRIGGER refuse BEFORE INSERT ON audit "
+                "BEGIN SELECT RAISE(ABORT, 'no entry today'); END")
+    else:
+        raw_sql(store, "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "RAISE EXCEPTION 'no entry today'; END $$; CREATE TRIGGER refuse BEFORE INSERT "
+                "ON audit FOR EACH ROW EXECUTE FUNCTION refuse();")
+    r = reaction()
+    with pytest.raises(StoreError, match="refused a write: no entry today"):
+        store.add_logged(r, action="papier", actor="Carla", reason="overgetypt")
+    assert store.get(r.id) is None and store.count() == 0 and store.audit_log() == []
+    assert store.add(r) is True  # the store itself is fine
 
 
 @pytest.mark.parametrize("sql", ["UPDATE audit SET reason='niets'", "DELETE FROM audit"])
@@ -360,3 +392,56 @@ def test_a_database_name_with_a_typo_is_a_clear_error(pg_server):
 
 def test_quick_check_is_ok_on_a_healthy_store(store):
     assert store.quick_check() == "ok"
+
+
+# -- one interface ---------------------------------------------------------------------------
+
+
+def _methods(cls) -> set[str]:
+    return {n for n, v in vars(cls).items() if callable(v) and not n.startswith("_")}
+
+
+@pytest.mark.parametrize("backend", ["SQLiteStore", "PostgresStore"])
+def test_each_backend_has_exactly_the_store_interface(backend):
+    import omgeving.store
+
+    cls = getattr(omgeving.store, backend)
+    assert omgeving.store.Store in cls.__mro__  # explicitly, so the docstrings are inherited
+    assert _methods(cls) == _methods(omgeving.store.Store)
+    for name in (*_methods(omgeving.store.Store), "__enter__", "__exit__"):
+        ours = inspect.signature(getattr(omgeving.store.Store, name)).parameters.values()
+        theirs = inspect.signature(getattr(cls, name)).parameters.values()
+        assert [(p.name, p.kind, p.default) for p in theirs] == [
+            (p.name, p.kind, p.default) for p in ours
+        ], name
+        assert inspect.getdoc(getattr(cls, name)), name  # written once, in Store
+
+
+def test_the_store_exports_what_we_mean():
+    import omgeving.store
+
+    assert set(omgeving.store.__all__) == {
+        "ACTIONS", "MAX_REASON", "MIN_SQLITE", "SCHEMA_VERSION", "STATUSES", "AuditEntry",
+        "Erasure", "ParticipantData", "PostgresStore", "SQLiteStore", "Snapshot", "Store",
+        "check_reason", "moderation", "open_store", "repair_hint", "sqlite_path",
+    }
+    for name in omgeving.store.__all__:
+        assert getattr(omgeving.store, name) is not None, name
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        omgeving.store.nothing  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("module", "absent"),
+    [
+        ("omgeving.store", ("shapely", "geopandas", "ipywidgets", "ipyleaflet", "psycopg", "apsw")),
+        ("omgeving.store._sqlite", ("shapely", "geopandas", "ipywidgets", "psycopg")),
+        ("omgeving.store._postgres", ("shapely", "geopandas", "ipywidgets", "apsw")),
+    ],
+)
+def test_importing_the_store_loads_no_geo_stack_and_one_driver_at_most(module, absent):
+    code = f"import sys, {module}; print([m for m in {absent!r} if m in sys.modules])"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert (out.stdout.strip(), out.stderr) == ("[]", "")

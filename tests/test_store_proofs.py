@@ -41,7 +41,7 @@ _ID = re.compile(r"^[0-9a-f]{32}$")
 
 def _context():
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["omgeving.store", "omgeving.store_pg", __name__])
+    ctx.set_forkserver_preload(["omgeving.store._sqlite", "omgeving.store._postgres", __name__])
     return ctx
 
 

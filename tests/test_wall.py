@@ -23,8 +23,9 @@ from shapely.geometry import Point, box
 from omgeving.apps import wall as wall_module
 from omgeving.apps.wall import WALL_LAYERS, WallApp, public_url, qr_html, sentiment_text, wall
 from omgeving.config import EveningConfig, read_config, write_config
+from omgeving.participation import Area, validate_reaction
 from omgeving.project import open_project
-from omgeving.reactions import Area, new_reaction_id, validate_reaction
+from omgeving.reactions import new_reaction_id
 from omgeving.serve import ServeOptions, prepare_runtime, voila_command
 from omgeving.store import open_store
 from tests.conftest import free_port, offline_page

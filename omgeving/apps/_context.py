@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from omgeving.i18n import t
+from omgeving.participation import Area
 from omgeving.project import Project
-from omgeving.reactions import Area
-from omgeving.store import SQLiteStore
+from omgeving.store import Store
 
 __all__ = ["REACTION_OPACITY", "Context"]
 
@@ -25,7 +25,7 @@ class Context:
     project: Project
     manifest: dict[str, Any]
     area: Area
-    store: SQLiteStore
+    store: Store
     lang: str = "nl"
     channel: str = "online"
     participant: str = field(default_factory=lambda: secrets.token_hex(16))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import ipywidgets as w
@@ -16,7 +15,8 @@ from omgeving._errors import ServiceError, ValidationError
 from omgeving.apps._context import Context
 from omgeving.apps._mapview import ProjectMap, empty
 from omgeving.apps._safe import friendly
-from omgeving.reactions import Reaction, check_geometry, new_reaction_id, validate_reaction
+from omgeving.participation import change_reaction, check_geometry, submit_reaction
+from omgeving.reactions import Reaction, new_reaction_id
 
 __all__ = ["ReactionForm"]
 
@@ -159,7 +159,8 @@ class ReactionForm:
     def show_ok(self, key: str) -> None:
         self.status.value = f"<span class='omg-ok' role='status'>{self.ctx.say(key)}</span>"
 
-    def _place(self, geometry: dict[str, Any], *, drawn: bool) -> None:
+    def _place(self, geometry: Any, *, drawn: bool) -> None:
+        # geometry comes from the browser unchecked (None for a feature without one)
         self.geometry = None
         check_geometry(geometry, self.ctx.area)  # the same check runs again on submit
         self.geometry = geometry
@@ -192,7 +193,7 @@ class ReactionForm:
         self._place(json.loads(shapely.to_geojson(poly.representative_point())), drawn=False)
 
     def _on_search(self, _button: Any) -> None:
-        from omgeving.geocode import search_places
+        from omgeving.sources.locatieserver import search_places
 
         codes = tuple(c[2:] for c in self.ctx.project.config.gemeenten)
         try:
@@ -220,32 +221,24 @@ class ReactionForm:
         ctx = self.ctx
         if self.geometry is None:
             raise ValidationError("nothing placed", key="react.no_point")
-        cfg = ctx.project.config
-        if self.editing is None:
-            since = (datetime.now(UTC) - timedelta(minutes=1)).isoformat(timespec="seconds")
-            if ctx.store.count_by(ctx.participant, since) >= cfg.rate_limit:
-                raise ValidationError("rate limit reached", key="error.rate_limit")
-        reaction = validate_reaction(
-            id=self.editing or self.form_id,
-            geometry=self.geometry,
-            theme=self.theme.value,
-            text=self.text.value,
-            sentiment=self.sentiment.value,
-            area=ctx.area,
-            themes=ctx.themes,
-            participant=ctx.participant,
-            scenario=self.scenario(),
-            scenarios=tuple(ctx.scenarios),
-            channel=ctx.channel,
-            status="visible" if cfg.moderation == "post" or ctx.channel == "papier" else "pending",
-        )
-        if self.editing is None:
-            ctx.store.add(reaction)  # a retried submit with the same id stores nothing twice
+        fields: dict[str, Any] = {
+            "geometry": self.geometry,
+            "theme": self.theme.value,
+            "text": self.text.value,
+            "sentiment": self.sentiment.value,
+            "area": ctx.area,
+            "participant": ctx.participant,
+            "scenario": self.scenario(),
+            "scenarios": tuple(ctx.scenarios),
+        }
+        if self.editing is None:  # a retried submit with the same id stores nothing twice
+            reaction = submit_reaction(
+                ctx.store, ctx.project.config, id=self.form_id, channel=ctx.channel, **fields
+            )
             key = "react.thanks" if reaction.status == "visible" else "react.thanks_pending"
-        elif ctx.store.update_own(reaction, ctx.participant):
-            key = "form.changed"
         else:
-            raise ValidationError("reaction cannot be changed", key="form.cannot_change")
+            reaction = change_reaction(ctx.store, ctx.project.config, id=self.editing, **fields)
+            key = "form.changed"
         self.reset()
         self.show_ok(key)
         self.on_saved(reaction)

@@ -15,7 +15,7 @@ import ipywidgets as w
 from omgeving._errors import ValidationError
 from omgeving.apps._context import Context
 from omgeving.apps._safe import friendly
-from omgeving.participation import public_view
+from omgeving.participation import public_view, report_reaction
 from omgeving.reactions import Reaction
 
 __all__ = ["ReactionList"]
@@ -194,14 +194,8 @@ class ReactionList:
         self.render()
 
     def _report(self, reaction_id: str, reason: str) -> None:
-        if not reason.strip():
-            raise ValidationError("a report needs a reason", key="list.report_needs_reason")
-        done = self.ctx.store.report(
-            reaction_id,
-            self.ctx.participant,
-            reason[:500],
-            threshold=self.ctx.project.config.report_threshold,
-        )
+        ctx = self.ctx
+        done = report_reaction(ctx.store, ctx.project.config, reaction_id, ctx.participant, reason)
         self.reporting = None
         self.on_change()
         self.show_ok("list.reported" if done else "list.reported_before")

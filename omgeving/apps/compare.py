@@ -30,7 +30,13 @@ from omgeving.i18n import t
 from omgeving.project import open_project
 from omgeving.web import read_manifest
 
-__all__ = ["CompareApp", "bar_chart_svg", "compare", "format_number"]
+__all__ = [
+    "CompareApp",
+    "bar_chart_svg",
+    "compare",
+    "format_number",
+    "read_indicators",
+]
 
 _CSS = """<style>
 .omg-compare { font-size: 16px; max-width: 1400px; --jp-widgets-font-size: 16px;

@@ -261,6 +261,8 @@ class ScenarioEditor:
         self._change(self._remove, self._t("deleted", naam=self.chosen))
 
     def _remove(self) -> None:
+        if self.chosen is None:
+            raise ValidationError(self._t("nothing_chosen"))
         self.scenario.remove(self.chosen)
         self._clear()
 

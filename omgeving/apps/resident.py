@@ -27,9 +27,9 @@ from omgeving.apps._live import Poller
 from omgeving.apps._mapview import ProjectMap, empty, fit_zoom, scenario_features
 from omgeving.apps._safe import friendly
 from omgeving.palette import theme_colour
-from omgeving.participation import public_view
+from omgeving.participation import Area, public_view
 from omgeving.project import open_project
-from omgeving.reactions import Area, Reaction
+from omgeving.reactions import Reaction
 from omgeving.store import open_store
 from omgeving.web import read_manifest
 

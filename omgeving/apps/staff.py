@@ -1,6 +1,7 @@
 """The staff app (*beheer*): moderate reactions, read the audit log, type in paper forms.
 
-A thin composition of widgets over :mod:`omgeving.store`. It is served only by the
+A thin composition of widgets over :mod:`omgeving.store`; the rules (a moderator's name and
+reason, a paper form) are :mod:`omgeving.participation`'s. It is served only by the
 token-protected staff server, never by the public one. Every action needs the moderator's
 name, which the audit log keeps as the actor. User text (reactions, report reasons, names)
 is shown only escaped in ``HTML`` widgets (:func:`omgeving.apps._safe.plain`) and in disabled
@@ -14,8 +15,6 @@ import html
 import json
 import math
 import os
-import re
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -26,19 +25,19 @@ import ipywidgets as w
 from ipyleaflet import GeoJSON, GeomanDrawControl, Map, TileLayer, basemaps
 from shapely.geometry import shape
 
+from omgeving import settings
 from omgeving._errors import ValidationError
 from omgeving.apps._safe import friendly, plain
 from omgeving.apps.resident import _log_to_server
 from omgeving.i18n import catalogue, t
+from omgeving.participation import Area, check_geometry, enter_paper_form, moderate, moderator_name
 from omgeving.project import open_project
-from omgeving.reactions import Area, Reaction, check_geometry, new_reaction_id, validate_reaction
-from omgeving.store import MAX_REASON, open_store
+from omgeving.reactions import Reaction, new_reaction_id
+from omgeving.store import open_store
 
 __all__ = ["PAGE_SIZE", "StaffApp", "staff"]
 
 PAGE_SIZE = 20
-MAX_NAME = 60
-TIMEZONE = "Europe/Amsterdam"
 FILTERS = ("all", "visible", "pending", "hidden", "withdrawn", "erased")
 #: Which moderation buttons a row gets, by the reaction's status.
 ROW_ACTIONS = {
@@ -48,8 +47,6 @@ ROW_ACTIONS = {
     "withdrawn": (),
 }
 _SENTIMENT_KEYS = {None: "none", -2: "n2", -1: "n1", 0: "0", 1: "p1", 2: "p2"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_RESERVED_NAMES = ("systeem", "system")
 _CSS = """<style>
 .omg-staff { font-size: 16px; max-width: 1200px; }
 .omg-staff .widget-button { min-height: 40px; font-size: 16px; }
@@ -382,14 +379,7 @@ class StaffApp:
 
     def actor(self) -> str:
         """Return the moderator's name, or raise when it is empty, too long or reserved."""
-        name = _CONTROL.sub("", str(self.name.value)).strip()
-        if not name:
-            raise ValidationError("the moderator gave no name", key="staff.error.name")
-        if len(name) > MAX_NAME:
-            raise ValidationError(f"name over {MAX_NAME} characters", key="staff.error.name_long")
-        if name.casefold() in _RESERVED_NAMES:
-            raise ValidationError(f"name {name!r} is reserved", key="staff.error.name_reserved")
-        return name
+        return moderator_name(self.name.value)
 
     # -- callbacks ---------------------------------------------------------------------------
 
@@ -416,15 +406,14 @@ class StaffApp:
     def _on_moderate(
         self, reaction_id: str, action: str, reason_box: w.Textarea, _button: Any
     ) -> None:
-        actor = self.actor()
-        reason = _CONTROL.sub("", str(reason_box.value)).strip()
-        if not reason and action == "approve":
-            reason = self._t("staff.approve.reason")
-        if not reason:
-            raise ValidationError("a moderation reason is required", key="staff.error.reason")
-        if len(reason) > MAX_REASON:
-            raise ValidationError("reason too long", key="staff.error.reason_long")
-        done = self.store.moderate(reaction_id, action, actor=actor, reason=reason)
+        done = moderate(
+            self.store,
+            reaction_id,
+            action,
+            actor=self.name.value,
+            reason=reason_box.value,
+            lang=self.lang,
+        )
         self.refresh()
         if done:
             self._show_ok(f"staff.done.{action}")
@@ -466,8 +455,10 @@ class StaffApp:
         return {"type": "Point", "coordinates": [point.x, point.y]}
 
     def _on_paper_save(self, _button: Any) -> None:
-        actor = self.actor()
-        reaction = validate_reaction(
+        actor = self.actor()  # the name first, then the place
+        enter_paper_form(  # a retried save with the same form id stores nothing
+            self.store,
+            self.project.config,
             id=self.form_id,
             geometry=self._paper_geometry(),
             theme=self.paper_theme.value,
@@ -476,18 +467,9 @@ class StaffApp:
             if self.paper_sentiment.value in ("", None)
             else self.paper_sentiment.value,
             area=self.area,
-            themes=self.project.config.themes,
-            participant=secrets.token_hex(16),  # every paper form is its own participant
-            channel="papier",
-            status="visible",
+            actor=actor,
+            lang=self.lang,
         )
-        if self.store.add(reaction):  # a retried save with the same form id stores nothing
-            self.store.log(
-                "papier",
-                actor=actor,
-                reason=self._t("staff.paper.log_reason"),
-                reaction_id=reaction.id,
-            )
         self.form_id = new_reaction_id()
         self.point = None
         self.draw.clear()
@@ -516,7 +498,7 @@ def _close(widget: w.Widget) -> None:
 def _when(iso: str) -> str:
     """Return an ISO time in UTC as local Dutch time, ``dd-mm-jjjj uu:mm``."""
     try:
-        moment = datetime.fromisoformat(iso).astimezone(ZoneInfo(TIMEZONE))
+        moment = datetime.fromisoformat(iso).astimezone(ZoneInfo(settings.TIMEZONE))
     except (ValueError, TypeError, ZoneInfoNotFoundError):
         return str(iso)
     return moment.strftime("%d-%m-%Y %H:%M")

@@ -41,8 +41,11 @@ from omgeving.web import read_manifest
 
 __all__ = [
     "WallApp",
+    "banner_html",
+    "header_html",
     "public_url",
     "qr_html",
+    "reaction_feature",
     "sentiment_label",
     "sentiment_text",
     "stats_html",
@@ -264,7 +267,7 @@ class WallApp:
     def _render(self) -> None:
         themes = self.config.themes
         shown = sorted(self.reactions.values(), key=lambda r: r.seq)
-        drawn = sorted(shown, key=lambda r: _DRAW_ORDER.get(r.geometry.get("type"), 3))
+        drawn = sorted(shown, key=lambda r: _DRAW_ORDER.get(_kind(r), 3))
         features = [reaction_feature(r, theme_colour(themes, r.theme)) for r in drawn]
         self.reactions_layer.data = {"type": "FeatureCollection", "features": features}
         self.stats.value = stats_html(shown, themes, self.lang)
@@ -317,9 +320,14 @@ def _shown(r: Reaction) -> tuple[Any, ...]:
     return (r.geometry, r.theme, r.text, r.sentiment)
 
 
+def _kind(reaction: Reaction) -> str:
+    """Return the GeoJSON type of a reaction's geometry ("" once erased: it has none)."""
+    return "" if reaction.geometry is None else str(reaction.geometry.get("type", ""))
+
+
 def reaction_feature(reaction: Reaction, colour: str) -> dict[str, Any]:
     """Return a reaction as a map feature: its id and style only, no text."""
-    kind = reaction.geometry.get("type")
+    kind = _kind(reaction)
     if kind == "Point":
         style = {"color": "#ffffff", "weight": 3, "fillColor": colour, "fillOpacity": 0.95}
     elif kind == "LineString":

@@ -1,4 +1,4 @@
-"""The Dutch layers omgeving reads from PDOK, and building a project for real gemeenten.
+"""The layer catalogue: the Dutch layers omgeving reads from PDOK, and projects built of them.
 
 Each layer is asked for one gemeente at a time with a property filter
 (``gemeentecode=GM0177``). When the server refuses the filter (HTTP 400) the layer is read by
@@ -17,20 +17,20 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from omgeving._errors import ConfigError, ProjectError, ServiceError
-from omgeving.config import CONFIG_NAME, ProjectConfig, SourcesConfig, normalise_gemeentecode
-from omgeving.pdok import CRS84_URI, PDOKClient, RequestRefusedError, crs_uri
-from omgeving.project import RD, Project, build_project, open_project
+from omgeving._errors import ConfigError, ServiceError
+from omgeving.config import ProjectConfig, SourcesConfig, normalise_gemeentecode
+from omgeving.project import RD, Project, fetch_and_build, open_project
+from omgeving.sources.pdok import CRS84_URI, PDOKClient, RequestRefusedError, crs_uri
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
 
 __all__ = [
     "BUURTEN",
@@ -289,7 +289,9 @@ def _read(
     base = layer.base_path(year)
     crs = _output_crs(client, base, layer.collection)
     if bbox is not None and crs != RD:
-        bbox = Transformer.from_crs(RD, "OGC:CRS84", always_xy=True).transform_bounds(*bbox)
+        left, bottom, right, top = bbox
+        to_crs84 = Transformer.from_crs(RD, "OGC:CRS84", always_xy=True)
+        bbox = to_crs84.transform_bounds(left, bottom, right, top)
     found = client.read_collection(
         base, layer.collection, bbox=bbox, filters=filters, limit=layer.limit, crs=crs
     )
@@ -405,7 +407,7 @@ def _concat(parts: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.concat(full, ignore_index=True), crs=RD)
 
 
-def _tiles(geometry: object, size: float) -> list:
+def _tiles(geometry: BaseGeometry, size: float) -> list:
     """Return square boxes of ``size`` metres covering ``geometry`` (only those touching it)."""
     import numpy as np
     import shapely
@@ -427,7 +429,7 @@ def init_project(
     year: int = 2024,
     bag: bool = False,
     overwrite: bool = False,
-    extra: Callable[[Project], None] | None = None,
+    extra: Callable[[Project], object] | None = None,
 ) -> Project:
     """Make a project folder for real gemeenten, with layers fetched from PDOK.
 
@@ -442,19 +444,27 @@ def init_project(
     codes
         Gemeente codes, e.g. ``["GM0177", "GM0150"]``.
     client
-        A :class:`~omgeving.pdok.PDOKClient` whose options (time-outs, retries) to use; its
-        cache folder is replaced by the project's.
+        A :class:`~omgeving.sources.pdok.PDOKClient` whose options (time-outs, retries) to
+        use; its cache folder is replaced by the project's.
     year, bag
         As in :func:`fetch_gemeenten_layers`.
+    overwrite
+        Rebuild ``target`` when it already is a project.
     extra
         Called with the staged project before it is moved into place (to bake web layers).
-    """
-    target = Path(target).resolve()
-    codes = _codes(codes)
-    old = _check_target(target, overwrite=overwrite)
 
-    def fetch(fetcher: PDOKClient) -> tuple[ProjectConfig, dict[str, gpd.GeoDataFrame]]:
-        layers = fetch_gemeenten_layers(codes, client=fetcher, year=year, bag=bag)
+    Returns
+    -------
+    Project
+        The opened project.
+    """
+    codes = _codes(codes)
+
+    def fetch(
+        cache: Path, old: Project | None
+    ) -> tuple[ProjectConfig, dict[str, gpd.GeoDataFrame]]:
+        with _fetcher(client, cache) as fetcher:
+            layers = fetch_gemeenten_layers(codes, client=fetcher, year=year, bag=bag)
         config = ProjectConfig(
             title=f"Omgevingsvisie {_join(layers['gemeente']['gemeentenaam'].tolist())}",
             gemeenten=tuple(codes),
@@ -463,145 +473,65 @@ def init_project(
         )
         return config, layers
 
-    return _fetch_and_build(target, fetch, client=client, old=old, keep=(), extra=extra)
+    return fetch_and_build(target, fetch, overwrite=overwrite, extra=extra)
 
 
 def refresh_project(
     project: Project | str | os.PathLike[str],
     *,
     client: PDOKClient | None = None,
-    extra: Callable[[Project], None] | None = None,
+    extra: Callable[[Project], object] | None = None,
 ) -> Project:
     """Fetch a project's layers again from PDOK and rebuild it in place.
 
     Reactions, scenarios, exports and (unless ``extra`` bakes new ones) the web layers are
     kept; the cache is replaced only when everything succeeded. With an offline ``client``
     the layers are rebuilt from the project's cache instead.
+
+    Parameters
+    ----------
+    project
+        The project, or its folder.
+    client
+        As in :func:`init_project`.
+    extra
+        Called with the staged project before it is moved into place (to bake web layers).
+
+    Returns
+    -------
+    Project
+        The rebuilt project.
     """
     project = project if isinstance(project, Project) else open_project(project)
     config = project.config
 
-    def fetch(fetcher: PDOKClient) -> tuple[ProjectConfig, dict[str, gpd.GeoDataFrame]]:
+    def fetch(
+        cache: Path, _old: Project | None
+    ) -> tuple[ProjectConfig, dict[str, gpd.GeoDataFrame]]:
         sources = config.sources
-        layers = fetch_gemeenten_layers(
-            config.gemeenten, client=fetcher, year=sources.wijken_en_buurten, bag=sources.bag
-        )
+        with _fetcher(client, cache) as fetcher:
+            layers = fetch_gemeenten_layers(
+                config.gemeenten, client=fetcher, year=sources.wijken_en_buurten, bag=sources.bag
+            )
         return config, layers
 
-    if client is not None and client.offline:
-        _, layers = fetch(client.replace(cache_dir=project.cache_dir))
-        finish = _finisher(project, None, ("web",), extra)
-        return build_project(project.root, config, layers, overwrite=True, extra=finish)
-    return _fetch_and_build(
-        project.root, fetch, client=client, old=project, keep=("web",), extra=extra
+    offline = client is not None and client.offline
+    return fetch_and_build(
+        project.root, fetch, overwrite=True, keep=("web",), fresh_cache=not offline, extra=extra
     )
 
 
-def _fetch_and_build(
-    target: Path,
-    fetch: Callable[[PDOKClient], tuple[ProjectConfig, dict[str, gpd.GeoDataFrame]]],
-    *,
-    client: PDOKClient | None,
-    old: Project | None,
-    keep: tuple[str, ...],
-    extra: Callable[[Project], None] | None,
-) -> Project:
-    """Fetch into a fresh cache beside ``target``, build, then put the cache in the project.
+@contextmanager
+def _fetcher(client: PDOKClient | None, cache: Path) -> Iterator[PDOKClient]:
+    """Yield a client that keeps its answers in ``cache``: with ``client``'s options, or ours.
 
-    A new folder gets the cache while it is staged; an existing folder (which build_project
-    rebuilds in place, keeping its cache) gets it swapped in after the build succeeded.
+    Online it asks PDOK again for everything (``refresh``); offline it reads ``cache``.
     """
-    in_place = target.exists()
-    created = _make_parents(target.parent)
-    cache = Path(tempfile.mkdtemp(prefix=f".{target.name}.cache-", dir=target.parent))
-    done = False
-    try:
-        if client is None:
-            with PDOKClient(cache_dir=cache, refresh=True) as fetcher:
-                config, layers = fetch(fetcher)
-        else:
-            config, layers = fetch(client.replace(cache_dir=cache, refresh=not client.offline))
-        finish = _finisher(old, None if in_place else cache, keep, extra)
-        project = build_project(target, config, layers, overwrite=old is not None, extra=finish)
-        if in_place:
-            _swap_folder(cache, project.cache_dir)
-        done = True
-        return project
-    finally:
-        shutil.rmtree(cache, ignore_errors=True)
-        if not done:
-            _remove_empty(created)
-
-
-def _finisher(
-    old: Project | None,
-    cache: Path | None,
-    keep: tuple[str, ...],
-    extra: Callable[[Project], None] | None,
-) -> Callable[[Project], None]:
-    """Return the step run on the staged project: keep old parts, move the cache in."""
-
-    def finish(staged: Project) -> None:
-        if old is not None:
-            for name in keep:
-                if (old.root / name).is_dir():
-                    shutil.copytree(old.root / name, staged.root / name, dirs_exist_ok=True)
-        if cache is not None:
-            staged.cache_dir.rmdir()
-            os.replace(cache, staged.cache_dir)
-        if extra is not None:
-            extra(staged)
-
-    return finish
-
-
-def _check_target(target: Path, *, overwrite: bool) -> Project | None:
-    """Refuse a target that cannot become the project; return it if it is one to rebuild."""
-    if not target.exists():
-        return None
-    if not target.is_dir():
-        raise ProjectError(f"{target} is a file; choose a folder name for the project")
-    if not any(target.iterdir()):
-        return None
-    if not (target / CONFIG_NAME).is_file():
-        raise ProjectError(f"{target} is not empty; choose an empty or new folder")
-    if not overwrite:
-        raise ProjectError(
-            f"{target} is already a project; pass --force (overwrite=True) to rebuild it "
-            "(its reactions are kept)"
-        )
-    return open_project(target)
-
-
-def _swap_folder(new: Path, dest: Path) -> None:
-    """Replace the folder ``dest`` by ``new``, putting the old one back if that fails."""
-    trash = Path(tempfile.mkdtemp(prefix=f".{dest.name}-old-", dir=dest.parent))
-    try:
-        if dest.exists():
-            os.replace(dest, trash / dest.name)
-        try:
-            os.replace(new, dest)
-        except OSError:
-            if (trash / dest.name).exists():
-                os.replace(trash / dest.name, dest)
-            raise
-    finally:
-        shutil.rmtree(trash, ignore_errors=True)
-
-
-def _make_parents(folder: Path) -> list[Path]:
-    """Create ``folder`` and its missing parents; return the ones created, deepest first."""
-    missing = [p for p in (folder, *folder.parents) if not p.exists()]
-    folder.mkdir(parents=True, exist_ok=True)
-    return missing
-
-
-def _remove_empty(folders: list[Path]) -> None:
-    for folder in folders:
-        try:
-            folder.rmdir()
-        except OSError:
-            return
+    if client is None:
+        with PDOKClient(cache_dir=cache, refresh=True) as own:
+            yield own
+    else:
+        yield client.replace(cache_dir=cache, refresh=not client.offline)
 
 
 def _join(names: list[str]) -> str:

@@ -12,7 +12,7 @@ tests point it at a local fake server.
 
 Examples
 --------
->>> from omgeving.cbs import CBSClient, join_kerncijfers
+>>> from omgeving.sources.cbs import CBSClient, join_kerncijfers
 >>> with CBSClient(cache_dir="cache") as client:  # doctest: +SKIP
 ...     frame = client.read_kerncijfers(["GM0177"], year=2024)
 >>> buurten = join_kerncijfers(project.read_layer("buurten"), frame)  # doctest: +SKIP
@@ -27,11 +27,7 @@ import requests
 
 from omgeving._errors import LayerError, ServiceError
 from omgeving.config import normalise_gemeentecode
-from omgeving.pdok import (
-    JSONClient,
-    Page,
-    service_root,
-)
+from omgeving.sources._http import JSONClient, service_root
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -73,7 +69,6 @@ KEY = "WijkenEnBuurten"
 MAX_PAGES = 500
 
 
-
 def cbs_root() -> str:
     """Return the root URL of CBS open data, from ``OMGEVING_CBS_ROOT`` or the default.
 
@@ -88,11 +83,18 @@ def cbs_root() -> str:
 class CBSClient(JSONClient):
     """A client for the StatLine OData v3 feed of CBS.
 
-    The cache (``<cache_dir>/cbs/<hash>.json``), offline, retry and session options are those
-    of :class:`omgeving.pdok.JSONClient`.
+    Parameters
+    ----------
+    **options
+        ``cache_dir`` (answers are kept in ``<cache_dir>/cbs/<hash>.json``), ``offline``,
+        ``refresh``, ``timeout``, ``retries``, ``backoff`` and ``session``, as in
+        :class:`~omgeving.sources._http.JSONClient`.
     """
 
     service = "CBS"
+    root_variable = ROOT_VARIABLE
+    default_root = DEFAULT_CBS_ROOT
+    root_title = "CBS open data"
     offline_hint = "fetch the kerncijfers once while online"
 
     def _refused(self, response: requests.Response, url: str) -> Exception:
@@ -100,9 +102,6 @@ class CBSClient(JSONClient):
             f"CBS refused {url} with HTTP {response.status_code} ({response.reason}); check the "
             "table id and the $filter/$select options"
         )
-
-    def _page(self, response: requests.Response, url: str) -> Page:
-        return Page(body=_parse(response, url), crs=None, url=url)
 
     def iter_rows(
         self, table: str, entity: str, *, params: Mapping[str, Any] | None = None
@@ -119,7 +118,7 @@ class CBSClient(JSONClient):
             OData options of the first request (``$filter``, ``$select``); ``$format=json`` is
             always added. Later requests are the ``odata.nextLink`` exactly as sent.
         """
-        url: str | None = f"{cbs_root()}/{FEED}/{table}/{entity}"
+        url = f"{cbs_root()}/{FEED}/{table}/{entity}"
         query: dict[str, Any] | None = {"$format": "json", **(params or {})}
         for _ in range(MAX_PAGES):
             body = self.get_json(url, params=query).body
@@ -127,9 +126,10 @@ class CBSClient(JSONClient):
             if not isinstance(rows, list):
                 raise ServiceError(f"CBS answered {url} without a list of rows ('value')")
             yield from rows
-            url, query = body.get("odata.nextLink"), None
-            if not url:
+            next_link = body.get("odata.nextLink")
+            if not next_link:
                 return
+            url, query = next_link, None
         raise ServiceError(f"CBS kept sending next links for {table}/{entity}; try again later")
 
     def read_kerncijfers(
@@ -211,20 +211,6 @@ def _resolve(table: str, measures: Mapping[str, str], keys: list[Any]) -> dict[s
             )
         found[matches[0]] = name
     return found
-
-
-def _parse(response: requests.Response, url: str) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError as err:
-        kind = response.headers.get("Content-Type", "unknown type")
-        raise ServiceError(
-            f"CBS answered {url} with something that is not JSON ({kind}); check that "
-            f"{ROOT_VARIABLE} ({cbs_root()}) points at CBS open data"
-        ) from err
-    if not isinstance(body, dict):
-        raise ServiceError(f"CBS answered {url} with JSON that is not an object")
-    return body
 
 
 def join_kerncijfers(

@@ -1,13 +1,13 @@
 """Find an address, postcode, street or woonplaats with PDOK Locatieserver.
 
 A resident without a mouse types ``8102EA`` or ``Kerkstraat 1 Raalte`` and picks a place from
-a short list. We ask the Locatieserver's ``/free`` below :func:`omgeving.pdok.pdok_root`
+a short list. We ask the Locatieserver's ``/free`` below :func:`~omgeving.sources.pdok.pdok_root`
 (``OMGEVING_PDOK_ROOT``), only in the project's gemeenten, and fail fast: one quick retry,
 then :class:`~omgeving._errors.ServiceError`; the app then offers the (offline) buurt list.
 
 Examples
 --------
->>> from omgeving.geocode import search_places
+>>> from omgeving.sources.locatieserver import search_places
 >>> search_places("8102EA", gemeenten=["GM0177"])  # doctest: +SKIP
 [Place(label='Kerkstraat, 8102EA Raalte', lon=6.27443, lat=52.38608, kind='postcode')]
 """
@@ -26,11 +26,12 @@ from typing import Any
 import requests
 
 from omgeving._errors import ServiceError, ValidationError
-from omgeving.pdok import RequestRefusedError, _json, _reason, _user_agent, pdok_root
+from omgeving.sources._http import USER_AGENT, RequestRefusedError, json_body, reason_of
+from omgeving.sources.pdok import ROOT_VARIABLE, pdok_root
 
 __all__ = ["KINDS", "LOCATIESERVER_PATH", "MAX_ROWS", "Place", "search_places"]
 
-#: The Locatieserver below :func:`~omgeving.pdok.pdok_root`.
+#: The Locatieserver below :func:`~omgeving.sources.pdok.pdok_root`.
 LOCATIESERVER_PATH = "/bzk/locatieserver/search/v3_1"
 #: The kinds of place a resident can find (the Locatieserver's ``type`` values).
 KINDS = ("adres", "postcode", "weg", "woonplaats")
@@ -43,7 +44,7 @@ _NUMBER = r"([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)"
 _POINT = re.compile(rf"(?i)\s*POINT\s*\(\s*{_NUMBER}\s+{_NUMBER}\s*\)\s*$")
 _RETRY_PAUSE = 0.2
 _FIX = "let the resident choose a buurt from the list, or try again later"
-_HEADERS = {"User-Agent": _user_agent(), "Accept": "application/json"}
+_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def search_places(
         With key ``geocode.bad_query`` when the query is refused.
     ServiceError
         When the Locatieserver does not answer usefully (after one retry on 5xx, time-out
-        or connection error); a :class:`~omgeving.pdok.RequestRefusedError` for 4xx.
+        or connection error); a :class:`~omgeving.sources.pdok.RequestRefusedError` for 4xx.
     """
     text = _clean_query(query)
     if not 1 <= rows <= MAX_ROWS:
@@ -141,7 +142,7 @@ def _get(url: str, params: list[tuple[str, str]], timeout: float, session: Any) 
             except requests.Timeout:
                 problem = f"did not answer {full} within {timeout:g} s"
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as err:
-                problem = f"could not be reached at {full} ({_reason(err)})"
+                problem = f"could not be reached at {full} ({reason_of(err)})"
             else:
                 if response.status_code < 500:
                     return _body(response, full)
@@ -168,7 +169,8 @@ def _body(response: requests.Response, url: str) -> Any:
             url=url,
             detail=detail,
         )
-    return _json(response, url, service="PDOK Locatieserver")
+    check = f"that {ROOT_VARIABLE} ({pdok_root()}) points at PDOK"
+    return json_body(response, url, service="PDOK Locatieserver", check=check)
 
 
 def _places(body: Any, url: str, codes: set[str]) -> list[Place]:

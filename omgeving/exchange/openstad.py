@@ -3,7 +3,7 @@
 OpenStad's admin exports a project's inzendingen ("Exporteer inzendingen") as XLSX, one sheet
 ``Sheet1``, with Dutch headers (``Inzending ID``, ``Titel``, ``Locatie (lat)`` ...); its import
 reads the same headers back. :func:`import_openstad` stores each located inzending as a
-reaction with channel ``openstad``, through :func:`~omgeving.reactions.validate_reaction`, so
+reaction with channel ``openstad``, through :func:`~omgeving.participation.validate_reaction`, so
 every check a resident's reaction gets applies here too. :func:`export_openstad` writes the
 visible reactions with OpenStad's headers, for an OpenStad admin to import.
 
@@ -54,11 +54,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from omgeving import settings
 from omgeving._errors import OmgevingError, ValidationError
-from omgeving.export import _replacing, formula_safe, reaction_table
+from omgeving.exchange.export import formula_safe, reaction_table
+from omgeving.files import atomic_path
+from omgeving.participation import Area, initial_status, validate_reaction
 from omgeving.project import Project, open_project
-from omgeving.reactions import MAX_TEXT, Area, Reaction, validate_reaction
-from omgeving.store import open_store
+from omgeving.reactions import CONTROL_CHARACTERS, MAX_TEXT, Reaction
+from omgeving.store import Store, open_store
 
 __all__ = [
     "EXPORT_HEADERS",
@@ -117,7 +120,7 @@ _ACTOR = "OpenStad-import"
 _DELETED, _SPAM = "verwijderd in OpenStad", "spam volgens OpenStad"
 _OUR_ID = re.compile(r"^[0-9a-f]{32}$")
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://openstad.org/resource")
-_TZ = ZoneInfo("Europe/Amsterdam")  # moment's 'LLL' in OpenStad has no zone; assume Dutch time
+_TZ = ZoneInfo(settings.TIMEZONE)  # moment's 'LLL' in OpenStad has no zone; assume Dutch time
 _MONTHS_NL = (
     "januari",
     "februari",
@@ -148,8 +151,7 @@ _MONTHS_EN = (
 )
 _LLL_NL = re.compile(r"^(\d{1,2}) ([a-z]+) (\d{4}),? (\d{1,2}):(\d{2})$")
 _LLL_EN = re.compile(r"^([a-z]+) (\d{1,2}), (\d{4}),? (\d{1,2}):(\d{2}) ?(am|pm)$")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # as in omgeving.export
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # as in omgeving.exchange.export
 TITLE_LENGTH, SUMMARY_LENGTH = 50, 140  # OpenStad's default maximum lengths
 
 
@@ -474,7 +476,7 @@ def import_openstad(
             f"against; run 'omgeving publish {project.root}' first"
         )
     area = Area.from_web(project.web_dir)
-    status = "pending" if project.config.moderation == "pre" else "visible"
+    status = initial_status(project.config, "openstad")
     seen: dict[str, int] = {}
     plans = [
         _plan(number, row, project, area, pick_theme, status, seen)
@@ -590,7 +592,7 @@ def _store(store, plan: _Planned, hidden_before: set[str | None]) -> tuple[Impor
     ), added or hidden
 
 
-def _log_import(store, report: ImportReport) -> None:
+def _log_import(store: Store, report: ImportReport) -> None:
     stored = report.outcome("stored")
     hidden = [r for r in report.rows if r.reason and r.outcome != "refused"]
     store.log(
@@ -684,7 +686,7 @@ def _compose_text(row: dict[str, Any]) -> tuple[str, int | None]:
         later = [p for p in parts[i + 1 :] if p]
         if part and not any(_squash(p).startswith(_squash(part.removesuffix("…"))) for p in later):
             kept.append(part)
-    text = _CONTROL.sub("", "\n\n".join(kept)).strip()
+    text = CONTROL_CHARACTERS.sub("", "\n\n".join(kept)).strip()
     if len(text) <= MAX_TEXT:
         return text, None
     return text[: MAX_TEXT - 1].rstrip() + "…", len(text)
@@ -766,6 +768,7 @@ def _created(row: dict[str, Any]) -> tuple[str | None, str]:
 
 
 def _parse_time(value: Any) -> datetime | None:
+    moment: datetime | None
     if isinstance(value, datetime):
         moment = value
     else:
@@ -856,7 +859,7 @@ def export_openstad(
     table = reaction_table(project, snapshot, scenario=scenario)
     rows = [_openstad_row(r) for r in table[table["status"] == "visible"].itertuples()]
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _replacing(path) as tmp:
+    with atomic_path(path, exists=False) as tmp:
         writer(rows, tmp)
     return path
 

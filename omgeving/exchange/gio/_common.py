@@ -39,7 +39,6 @@ _XSD = {  # the entry schema of each file kind, inside the ``stop`` schema folde
     "ow": "geostandaarden/bestanden-ow/deelbestand-ow/IMOW_Deelbestand.xsd",
 }
 _WORK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # STOP3090: optional GML elements that may not sit on these STOP elements.
 _NO_GML_ON = {f"{{{NS['geo']}}}{n}"
               for n in ("GeoInformatieObjectVaststelling", "GeoInformatieObjectVersie", "Locatie")}

@@ -71,11 +71,12 @@ from omgeving.config import normalise_gemeentecode
 from omgeving.files import atomic_write
 from omgeving.layers import looks_like_rd
 from omgeving.project import RD, Project, open_project
+from omgeving.reactions import CONTROL_CHARACTERS
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-from omgeving.gio._checks import (
+from omgeving.exchange.gio._checks import (
     _check_gio,
     _check_io,
     _check_ow,
@@ -84,8 +85,7 @@ from omgeving.gio._checks import (
     validate_io,
     validate_ow,
 )
-from omgeving.gio._common import (
-    _CONTROL,
+from omgeving.exchange.gio._common import (
     _LVBB,
     _OW_KIND,
     _PRECISION,
@@ -100,7 +100,7 @@ from omgeving.gio._common import (
     _parse,
     _q,
 )
-from omgeving.gio._read import (
+from omgeving.exchange.gio._read import (
     read_gio,
 )
 
@@ -261,16 +261,17 @@ def export_gio(
 
     if not isinstance(project, Project):
         project = open_project(project)
-    if (scenario is None) == (layer is None):
-        raise ValidationError("give scenario= or layer= to export, not both or neither")
-    if scenario is not None:
+    names: str | None
+    if scenario is not None and layer is None:
         loaded = Scenario.load(project, scenario)
         areas, title, work_id, names = loaded.interventions, loaded.name, scenario, "naam"
-    else:
+    elif layer is not None and scenario is None:
         areas = project.read_layer(layer)
         title, work_id = layer[:1].upper() + layer[1:], _slugify(layer)
         names = "naam" if "naam" in areas.columns else next(
             (c for c in areas.columns if str(c).endswith("naam")), None)
+    else:
+        raise ValidationError("give scenario= or layer= to export, not both or neither")
     folder = Path(out_dir) if out_dir is not None else project.exports_dir / "gio" / work_id
     year = project.config.sources.wijken_en_buurten
     dims = shapely.get_dimensions(areas.geometry.to_numpy())  # -1: no geometry
@@ -290,7 +291,7 @@ def export_gio(
 
 def _prepare(
     areas: Any, names_column: str | None
-) -> tuple[list[str | None], list[BaseGeometry], int]:
+) -> tuple[Sequence[str | None], list[BaseGeometry], int]:
     """Check the areas and return names, geometries in RD (mm, oriented) and the dimension."""
     import geopandas as gpd
 
@@ -331,7 +332,7 @@ def _prepare(
     return names, out, dims.pop()
 
 
-def _names(areas: gpd.GeoDataFrame, column: str | None) -> list[str | None]:
+def _names(areas: gpd.GeoDataFrame, column: str | None) -> Sequence[str | None]:
     if column is None:
         return [None] * len(areas)
     if column not in areas.columns:
@@ -342,7 +343,7 @@ def _names(areas: gpd.GeoDataFrame, column: str | None) -> list[str | None]:
         )
     names = []
     for index, value in areas[column].items():
-        text = "" if _missing(value) else " ".join(_CONTROL.sub(" ", str(value)).split())
+        text = "" if _missing(value) else " ".join(CONTROL_CHARACTERS.sub(" ", str(value)).split())
         if not text:
             raise ValidationError(
                 f"area in row {index} has no {column}; fill it in, or pass names_column=None "

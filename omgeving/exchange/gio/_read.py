@@ -18,7 +18,7 @@ from omgeving.project import RD
 if TYPE_CHECKING:
     import geopandas as gpd
 
-from omgeving.gio._common import (
+from omgeving.exchange.gio._common import (
     _MEMBERS,
     _SRS,
     _SRS_ALLOWED,

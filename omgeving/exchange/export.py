@@ -30,7 +30,14 @@ from omgeving.files import atomic_path
 from omgeving.project import Project
 from omgeving.store import Snapshot, open_store
 
-__all__ = ["FORMATS", "export_reactions", "formula_safe", "reaction_table"]
+__all__ = [
+    "FORMATS",
+    "audit_table",
+    "export_reactions",
+    "formula_safe",
+    "pseudonym",
+    "reaction_table",
+]
 
 FORMATS = ("gpkg", "geojson", "csv")
 #: The first characters that make a spreadsheet treat a cell as a formula.

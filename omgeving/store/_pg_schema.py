@@ -1,15 +1,18 @@
 """The PostgreSQL store's schema: creating and upgrading it, and checking its health.
 
-See :mod:`omgeving.store_pg` for how the store uses it (the change cursor, ``omg_claim``).
+See :mod:`omgeving.store._postgres` for how the store uses it (the change cursor, ``omg_claim``).
 """
 
 from __future__ import annotations
 
+from typing import Any, LiteralString
+
 import psycopg
 from psycopg import errors
+from psycopg.abc import Params
 
 from omgeving._errors import StoreError
-from omgeving.store import SCHEMA_VERSION
+from omgeving.store._model import SCHEMA_VERSION
 
 #: Advisory lock keys: one for creating the schema, one for claiming change numbers.
 _SCHEMA_LOCK = 7_104_201_001
@@ -107,7 +110,7 @@ def _create_or_upgrade(db: psycopg.Connection, url: str, *, create: bool = False
     """Create the schema once (one process at a time) if ``create``, or refuse a newer one."""
     cur = db.cursor()
     cur.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-    exists = cur.execute("SELECT to_regclass('meta')").fetchone()[0] is not None
+    exists = _value(cur, "SELECT to_regclass('meta')") is not None
     if not exists and not create:
         raise _no_store(cur, url)
     if exists:
@@ -156,7 +159,7 @@ def _create_or_upgrade(db: psycopg.Connection, url: str, *, create: bool = False
 
 
 def _no_store(cur: psycopg.Cursor, url: str) -> StoreError:
-    """The error for a database without omgeving's tables, naming the server's others."""
+    """Return the error for a database without omgeving's tables, naming the server's others."""
     here, *others = [
         name
         for (name,) in cur.execute(
@@ -177,7 +180,7 @@ def _structure_problems(cur: psycopg.Cursor) -> list[str]:
     problems = [
         f"table {t} is missing"
         for t in _TABLES
-        if cur.execute("SELECT to_regclass(%s)", (t,)).fetchone()[0] is None
+        if _value(cur, "SELECT to_regclass(%s)", (t,)) is None
     ]
     if problems:
         return problems
@@ -199,11 +202,12 @@ def _structure_problems(cur: psycopg.Cursor) -> list[str]:
 
 
 def _count_problems(cur: psycopg.Cursor) -> list[str]:
-    (wrong,) = cur.execute(
+    wrong = _value(
+        cur,
         "SELECT count(*) FROM reactions r WHERE "
         "agrees <> (SELECT count(*) FROM agreements a WHERE a.reaction_id=r.id) OR "
-        "reports <> (SELECT count(*) FROM reports p WHERE p.reaction_id=r.id)"
-    ).fetchone()
+        "reports <> (SELECT count(*) FROM reports p WHERE p.reaction_id=r.id)",
+    )
     if wrong:
         return [f"{wrong} reactions have agreement or report counts unequal to their rows"]
     return []
@@ -232,6 +236,14 @@ def _amcheck_problems(cur: psycopg.Cursor) -> list[str]:
     except errors.InsufficientPrivilege:
         return []  # amcheck is installed, but this role may not run it
     return problems
+
+
+def _value(cur: psycopg.Cursor, query: LiteralString, params: Params | None = None) -> Any:
+    """Return the first column of the first row that ``query`` answers."""
+    row = cur.execute(query, params).fetchone()
+    if row is None:
+        raise StoreError(f"PostgreSQL answered no row to {query!r}")
+    return row[0]
 
 
 def _first_line(err: BaseException) -> str:

@@ -1,6 +1,6 @@
 """The reaction store on PostgreSQL with PostGIS, for deployments beyond one machine.
 
-The same interface and behaviour as :class:`omgeving.store.SQLiteStore`, chosen by a
+The same interface (:class:`omgeving.store.Store`) and behaviour as the SQLite store, chosen by a
 ``postgresql://`` URL in ``[store] url`` of ``omgeving.toml``. Several Voila servers can share
 one store. Each store object holds one connection (psycopg 3, autocommit off); every write is
 one explicit ``READ COMMITTED`` transaction, retried a few times on a serialization failure or
@@ -40,22 +40,24 @@ import psycopg
 from psycopg import errors
 
 from omgeving._errors import StoreError, ValidationError
-from omgeving._pg_schema import (
-    _amcheck_problems,
-    _count_problems,
-    _create_or_upgrade,
-    _first_line,
-    _structure_problems,
-)
 from omgeving.reactions import Reaction
-from omgeving.store import (
+from omgeving.store import Store
+from omgeving.store._model import (
     AuditEntry,
     Erasure,
     ParticipantData,
     Snapshot,
     _now,
-    _reason,
+    check_reason,
     moderation,
+)
+from omgeving.store._pg_schema import (
+    _amcheck_problems,
+    _count_problems,
+    _create_or_upgrade,
+    _first_line,
+    _structure_problems,
+    _value,
 )
 
 __all__ = ["PostgresStore"]
@@ -75,7 +77,7 @@ _COLUMNS = (
 _SETTLED = "pg_snapshot_xmin(pg_current_snapshot())"
 
 
-class PostgresStore:
+class PostgresStore(Store):
     """Reactions in a PostgreSQL database with PostGIS (one connection per store object).
 
     Parameters
@@ -170,47 +172,25 @@ class PostgresStore:
     # -- reactions ---------------------------------------------------------------------------
 
     def add(self, reaction: Reaction) -> bool:
-        """Store ``reaction``; return False if a reaction with its id was stored before."""
-        r = reaction
-        geojson = json.dumps(r.geometry)
+        return self._write(lambda cur: _insert(cur, reaction))
+
+    def add_logged(self, reaction: Reaction, *, action: str, actor: str, reason: str) -> bool:
+        actor, reason = check_reason(actor, what="actor"), check_reason(reason)
 
         def work(cur: psycopg.Cursor) -> bool:
-            cur.execute(  # omg_claim runs before the row is written: see the module's doc
-                "INSERT INTO reactions (seq, id, geom, geojson, theme, text, sentiment, "
-                "scenario, channel, participant, buurt, created, status, changed) "
-                "SELECT c.seq, %s, ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326), %s, %s, %s, %s, "
-                "%s, %s, %s, %s, %s, %s, c.changed FROM omg_claim(true) c "
-                "ON CONFLICT (id) DO NOTHING",
-                (
-                    r.id,
-                    geojson,
-                    geojson,
-                    r.theme,
-                    r.text,
-                    r.sentiment,
-                    r.scenario,
-                    r.channel,
-                    r.participant,
-                    r.buurt,
-                    r.created,
-                    r.status,
-                ),
-            )
-            return cur.rowcount == 1
+            if not _insert(cur, reaction):
+                return False
+            _audit(cur, actor, action, reaction.id, reason)
+            return True
 
         return self._write(work)
 
     def get(self, reaction_id: str) -> Reaction | None:
-        """Return the reaction with ``reaction_id``, or None."""
         rows = self._read(f"SELECT {_COLUMNS} FROM reactions WHERE id=%s", (reaction_id,))
         return _reaction(rows[0]) if rows else None
 
     def visible(self, *, since: int = 0, scenario: str | None = None) -> list[Reaction]:
-        """Return the visible reactions stored after ``seq`` ``since``, oldest first.
-
-        With ``since`` above 0 (a cursor), a reaction is returned once no older write
-        transaction is still running, so none is skipped.
-        """
+        # with a cursor, only rows added by transactions older than every running one
         sql = f"SELECT {_COLUMNS} FROM reactions WHERE status='visible' AND seq>%s"
         args: tuple = (since,)
         if since:
@@ -221,12 +201,7 @@ class PostgresStore:
         return [_reaction(row) for row in self._read(sql + " ORDER BY seq", args)]
 
     def changes(self, since: int = 0) -> list[Reaction]:
-        """Return every reaction changed after cursor ``since`` (any status), by change.
-
-        The cursor is :attr:`Reaction.changed` of the last one returned. A change becomes
-        visible here once every older write transaction has ended, so a cursor never skips
-        one (see the module's docstring). The query uses an index on ``changed``.
-        """
+        # only settled changes (see the module's docstring); an index on ``changed``
         return [
             _reaction(row)
             for row in self._read(
@@ -237,15 +212,12 @@ class PostgresStore:
         ]
 
     def all(self) -> list[Reaction]:
-        """Return every reaction, hidden and withdrawn ones included, oldest first."""
         return [_reaction(r) for r in self._read(f"SELECT {_COLUMNS} FROM reactions ORDER BY seq")]
 
     def count(self) -> int:
-        """Return the number of stored reactions of every status."""
         return int(self._read("SELECT count(*) FROM reactions")[0][0])
 
     def count_by(self, participant: str, since: str) -> int:
-        """Return how many reactions ``participant`` stored at or after ISO time ``since``."""
         return int(
             self._read(
                 "SELECT count(*) FROM reactions WHERE participant=%s AND created>=%s",
@@ -254,10 +226,6 @@ class PostgresStore:
         )
 
     def update_own(self, reaction: Reaction, participant: str) -> bool:
-        """Replace text, theme, sentiment, geometry and buurt of a participant's own reaction.
-
-        Returns False when the reaction is not theirs, or is hidden or withdrawn.
-        """
         r = reaction
         geojson = json.dumps(r.geometry)
 
@@ -286,7 +254,6 @@ class PostgresStore:
         return self._write(work)
 
     def withdraw(self, reaction_id: str, participant: str) -> bool:
-        """Withdraw a participant's own reaction (kept, for the participatieverslag)."""
 
         def work(cur: psycopg.Cursor) -> bool:
             changed = _claim(cur)
@@ -303,11 +270,8 @@ class PostgresStore:
     # -- agreements and reports -------------------------------------------------------------
 
     def agree(self, reaction_id: str, participant: str) -> bool:
-        """Record that ``participant`` agrees; return False if they did before.
-
-        ``agrees = agrees + 1`` under READ COMMITTED waits for a concurrent agreement and
-        adds to its result, so the count stays exact with many agreeing at once.
-        """
+        # ``agrees = agrees + 1`` under READ COMMITTED waits for a concurrent agreement and
+        # adds to its result, so the count stays exact with many agreeing at once.
 
         def work(cur: psycopg.Cursor) -> bool:
             changed = _claim(cur)
@@ -330,12 +294,7 @@ class PostgresStore:
     def report(
         self, reaction_id: str, participant: str, reason: str, *, threshold: int = 3
     ) -> bool:
-        """Record a report with its reason; return False if ``participant`` reported before.
-
-        At ``threshold`` reports a visible reaction is taken off the map (status
-        ``pending``) until a moderator decides, and the audit log says so.
-        """
-        reason = _reason(reason)
+        reason = check_reason(reason)
 
         def work(cur: psycopg.Cursor) -> bool:
             changed = _claim(cur)
@@ -370,7 +329,6 @@ class PostgresStore:
         return self._write(work)
 
     def reports_for(self, reaction_id: str) -> list[tuple[str, str]]:
-        """Return the (reason, time) of every report of a reaction, oldest first."""
         return [
             (r, t)
             for r, t in self._read(
@@ -380,7 +338,6 @@ class PostgresStore:
         ]
 
     def agreed_by(self, participant: str) -> set[str]:
-        """Return the ids of the reactions ``participant`` agreed with."""
         return {
             r
             for (r,) in self._read(
@@ -389,7 +346,6 @@ class PostgresStore:
         }
 
     def reported_by(self, participant: str) -> set[str]:
-        """Return the ids of the reactions ``participant`` reported."""
         return {
             r
             for (r,) in self._read(
@@ -400,15 +356,6 @@ class PostgresStore:
     # -- moderation --------------------------------------------------------------------------
 
     def moderate(self, reaction_id: str, action: str, *, actor: str, reason: str) -> bool:
-        """Hide, restore or approve a reaction, with a required reason, and audit it.
-
-        Returns False when the action does not apply to the reaction's status.
-
-        Raises
-        ------
-        ValidationError
-            When the action is unknown or the actor or reason is empty.
-        """
         actor, reason, before, after = moderation(action, actor, reason)
 
         def work(cur: psycopg.Cursor) -> bool:
@@ -426,7 +373,6 @@ class PostgresStore:
         return self._write(work)
 
     def queue(self) -> list[Reaction]:
-        """Return the reactions waiting for a moderator (status ``pending``), oldest first."""
         return [
             _reaction(r)
             for r in self._read(
@@ -435,7 +381,6 @@ class PostgresStore:
         ]
 
     def audit_log(self) -> list[AuditEntry]:
-        """Return the audit log, oldest first."""
         return [
             AuditEntry(*row)
             for row in self._read(
@@ -444,14 +389,12 @@ class PostgresStore:
         ]
 
     def log(self, action: str, *, actor: str, reason: str, reaction_id: str | None = None) -> None:
-        """Append an entry to the audit log (for actions on no single reaction)."""
-        actor, reason = _reason(actor, what="actor"), _reason(reason)
+        actor, reason = check_reason(actor, what="actor"), check_reason(reason)
         self._write(lambda cur: _audit(cur, actor, action, reaction_id, reason))
 
     # -- privacy -----------------------------------------------------------------------------
 
     def participant_data(self, participant: str) -> ParticipantData:
-        """Return everything stored of ``participant`` (reactions, agreements, reports)."""
         db = self._ready()
         try:
             with db.transaction(), db.cursor() as cur:
@@ -482,11 +425,7 @@ class PostgresStore:
         )
 
     def erase_participant(self, participant: str, *, actor: str, reason: str) -> Erasure:
-        """Erase a participant's data (GDPR art. 17), and say so in the audit log.
-
-        See :meth:`omgeving.store.SQLiteStore.erase_participant`.
-        """
-        actor, reason = _reason(actor, what="actor"), _reason(reason)
+        actor, reason = check_reason(actor, what="actor"), check_reason(reason)
         if not participant:
             raise ValidationError("the participant token is empty", key="error.invalid")
 
@@ -508,8 +447,7 @@ class PostgresStore:
         return self._write(work)
 
     def purge(self, before: str, *, actor: str) -> int:
-        """Erase every reaction created before ISO time ``before`` (the retention period)."""
-        actor = _reason(actor, what="actor")
+        actor = check_reason(actor, what="actor")
         why = f"bewaartermijn verstreken (van voor {before})"
 
         def work(cur: psycopg.Cursor) -> int:
@@ -521,7 +459,6 @@ class PostgresStore:
         return self._write(work)
 
     def snapshot(self) -> Snapshot:
-        """Return every reaction and the audit log as of one moment (REPEATABLE READ)."""
         db = self._ready()
         try:
             with db.transaction(), db.cursor() as cur:
@@ -539,19 +476,11 @@ class PostgresStore:
     # -- health ------------------------------------------------------------------------------
 
     def schema_version(self) -> int:
-        """Return the schema version written in the store."""
         return int(self._read("SELECT value FROM meta WHERE key='schema_version'")[0][0])
 
     def integrity_check(self) -> str:
-        """Check the store; return ``'ok'`` when healthy, else what is wrong.
-
-        PostgreSQL has no ``PRAGMA integrity_check``; this checks that the tables and the
-        audit triggers are there and enabled, that the schema version is this omgeving's,
-        that every reaction's agreement and report counts equal its rows (no lost update),
-        and, where the ``amcheck`` extension is installed, every B-tree index of the store
-        against its table (``bt_index_check`` with ``heapallindexed``) and every table's
-        pages (``verify_heapam``).
-        """
+        # PostgreSQL has no PRAGMA integrity_check: see Store.integrity_check for what is
+        # checked here (tables, triggers, schema version, counts, amcheck where installed).
         problems: list[str] = []
         db = self._ready()
         try:
@@ -565,11 +494,9 @@ class PostgresStore:
         return "; ".join(problems) or "ok"
 
     def quick_check(self) -> str:
-        """Check the store before a server starts; the same as :meth:`integrity_check`."""
         return self.integrity_check()
 
     def close(self) -> None:
-        """Close the connection."""
         self._db.close()
 
     def __enter__(self) -> PostgresStore:
@@ -579,9 +506,36 @@ class PostgresStore:
         self.close()
 
 
+def _insert(cur: psycopg.Cursor, r: Reaction) -> bool:
+    """Insert reaction ``r`` unless its id is stored; return whether it was inserted."""
+    geojson = json.dumps(r.geometry)
+    cur.execute(  # omg_claim runs before the row is written: see the module's doc
+        "INSERT INTO reactions (seq, id, geom, geojson, theme, text, sentiment, "
+        "scenario, channel, participant, buurt, created, status, changed) "
+        "SELECT c.seq, %s, ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326), %s, %s, %s, %s, "
+        "%s, %s, %s, %s, %s, %s, c.changed FROM omg_claim(true) c "
+        "ON CONFLICT (id) DO NOTHING",
+        (
+            r.id,
+            geojson,
+            geojson,
+            r.theme,
+            r.text,
+            r.sentiment,
+            r.scenario,
+            r.channel,
+            r.participant,
+            r.buurt,
+            r.created,
+            r.status,
+        ),
+    )
+    return cur.rowcount == 1
+
+
 def _claim(cur: psycopg.Cursor) -> int:
     """Take this write's change number (first, before any row is written)."""
-    return cur.execute("SELECT changed FROM omg_claim(false)").fetchone()[0]
+    return _value(cur, "SELECT changed FROM omg_claim(false)")
 
 
 def _audit(

@@ -1,15 +1,11 @@
-"""The reaction store: acknowledged means stored, by many kernels at once.
+"""The reaction store in one SQLite file: the embedded default (see :class:`~omgeving.store.Store`).
 
-The embedded default is a SQLite file in the project folder, opened through APSW, which
-bundles a current SQLite (3.51.3 or newer: older versions can corrupt a WAL database when
-several processes write at once). Every write is one ``BEGIN IMMEDIATE`` transaction in WAL
-mode with ``synchronous=FULL`` and a busy timeout, so a reaction is on disk before the
-resident sees "bedankt", and a retried submit with the same id stores nothing twice.
-
-Every change to a reaction (new, agreed, reported, edited, moderated) gets the next number of
-one change counter, so a wall asks cheaply for "everything changed since cursor N".
-Moderation actions go to an append-only audit log that the database itself refuses to update
-or delete (triggers), whatever code connects to it.
+The file lives in the project folder and is opened through APSW, which bundles a current
+SQLite (3.51.3 or newer: older versions can corrupt a WAL database when several processes
+write at once). Every write is one ``BEGIN IMMEDIATE`` transaction in WAL mode with
+``synchronous=FULL`` and a busy timeout, so a reaction is on disk before the resident sees
+"bedankt". Writers queue on a lock file beside the store, so a hundred at once are served in
+turn. The audit log's triggers refuse UPDATE and DELETE.
 """
 
 from __future__ import annotations
@@ -19,30 +15,29 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import apsw
 
 from omgeving._errors import StoreError, ValidationError
 from omgeving.reactions import Reaction
+from omgeving.store import Store
+from omgeving.store._model import (
+    MIN_SQLITE,
+    SCHEMA_VERSION,
+    AuditEntry,
+    Erasure,
+    ParticipantData,
+    Snapshot,
+    _now,
+    check_reason,
+    moderation,
+)
 
-__all__ = [
-    "MIN_SQLITE",
-    "SCHEMA_VERSION",
-    "AuditEntry",
-    "Erasure",
-    "ParticipantData",
-    "SQLiteStore",
-    "Snapshot",
-    "open_store",
-]
+__all__ = ["SQLiteStore", "repair_hint"]
 
-SCHEMA_VERSION = 3
-MIN_SQLITE = (3, 51, 3)
 BUSY_TIMEOUT_MS = 10_000
-MAX_REASON = 500
 _NETWORK_FS = {
     "nfs",
     "nfs4",
@@ -115,111 +110,6 @@ _COLUMNS = (
     "created, status, agrees, reports, changed, reason"
 )
 _NEXT_CHANGE = "(SELECT coalesce(max(changed), 0) + 1 FROM reactions)"
-#: Moderation actions: action → (the statuses it applies to, the status it sets).
-ACTIONS = {
-    "hide": (("visible", "pending"), "hidden"),
-    "restore": (("hidden", "pending"), "visible"),
-    "approve": (("pending",), "visible"),
-}
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    """One moderation action: who, when, what, why."""
-
-    seq: int
-    at: str
-    actor: str
-    action: str
-    reaction_id: str | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class ParticipantData:
-    """Everything the store holds of one participant token (for a GDPR access request)."""
-
-    participant: str
-    reactions: list[Reaction]
-    agreements: list[tuple[str, str]]  # (reaction id, time)
-    reports: list[tuple[str, str, str]]  # (reaction id, reason, time)
-
-    def to_json(self) -> dict:
-        """Return the data as plain JSON types, to hand to the participant."""
-        return {
-            "deelnemer": self.participant,
-            "reacties": [r.to_record() for r in self.reactions],
-            "instemmingen": [{"reactie": r, "tijd": t} for r, t in self.agreements],
-            "meldingen": [{"reactie": r, "reden": why, "tijd": t} for r, why, t in self.reports],
-        }
-
-
-@dataclass(frozen=True)
-class Erasure:
-    """What an erasure removed: reactions emptied, agreements and reports deleted."""
-
-    reactions: int
-    agreements: int
-    reports: int
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Every reaction and the audit log, read in one transaction (for exports and reports)."""
-
-    taken: str
-    reactions: list[Reaction]
-    audit: list[AuditEntry]
-
-
-def open_store(url: str, *, create: bool = False) -> SQLiteStore:
-    """Open the store at ``url``.
-
-    ``sqlite:///path/to/reactions.sqlite`` opens a :class:`SQLiteStore`;
-    ``postgresql://user@host:5432/database`` a :class:`omgeving.store_pg.PostgresStore`
-    (PostgreSQL with PostGIS), which has the same methods.
-
-    Parameters
-    ----------
-    url
-        The store's URL, as in ``[store] url`` of ``omgeving.toml``.
-    create
-        Make a new, empty store when there is none at ``url``. Without it a missing SQLite
-        file, or a PostgreSQL database without omgeving's tables, is an error: a typo in the
-        URL must never start an empty store unseen (``omgeving init``, ``omgeving demo`` and
-        the first ``omgeving serve`` of a project create the store).
-
-    Raises
-    ------
-    StoreError
-        For an unsupported URL, a missing or damaged store, a SQLite that is too old, a
-        network file system, or a PostgreSQL server that cannot be reached.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> folder = tempfile.mkdtemp()
-    >>> with open_store(f"sqlite:///{folder}/reactions.sqlite", create=True) as store:
-    ...     store.count()
-    0
-    """
-    path = _sqlite_path(url)
-    if path is not None:
-        return SQLiteStore(path, create=create)
-    if url.startswith(("postgresql://", "postgres://")):
-        from omgeving.store_pg import PostgresStore  # only PostgreSQL users need psycopg
-
-        return PostgresStore(url, create=create)  # type: ignore[return-value]  # same interface
-    raise StoreError(
-        f"store URL {url!r} is not supported yet; use sqlite:///reactions.sqlite or "
-        "postgresql://user@host/database in [store] url of omgeving.toml"
-    )
-
-
-def _sqlite_path(url: str) -> Path | None:
-    """Return the file of a ``sqlite:///`` URL, or None for another URL."""
-    prefix = "sqlite:///"
-    return Path(url[len(prefix) :]) if url.startswith(prefix) else None
 
 
 def _missing(path: Path) -> StoreError:
@@ -240,8 +130,11 @@ def _missing(path: Path) -> StoreError:
     )
 
 
-def _damaged(path: Path, why: str) -> str:
-    """The fix for a SQLite store that is damaged: restore it, or move it away."""
+def repair_hint(path: Path, why: str) -> str:
+    """Return how to fix the damaged SQLite store ``path``: restore it, or move it away.
+
+    ``why`` ends the text, in brackets ("nothing was changed").
+    """
     return (
         f"restore it from a backup (a copy of {path.name} made while no server ran), or "
         f"recover what is left with: sqlite3 {path.name} .recover | sqlite3 recovered.sqlite; "
@@ -250,11 +143,7 @@ def _damaged(path: Path, why: str) -> str:
     )
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-class SQLiteStore:
+class SQLiteStore(Store):
     """Reactions in one SQLite file (WAL, ``BEGIN IMMEDIATE``, ``synchronous=FULL``)."""
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False) -> None:
@@ -289,18 +178,18 @@ class SQLiteStore:
         """Set WAL and the pragmas, and create or upgrade the schema."""
         try:
             self._db.set_busy_timeout(BUSY_TIMEOUT_MS)
-            mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            mode = _value(self._db, "PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             if mode.lower() != "wal":
                 raise StoreError(f"the reaction store {self.path} cannot use WAL (got {mode!r})")
             self._lock = os.open(f"{self.path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o644)
-            with self._write() as db:  # foreign keys are off while an upgrade rebuilds a table
+            with self._transaction() as db:  # foreign keys are off while an upgrade rebuilds
                 _create_or_upgrade(db, self.path)
             self._db.execute("PRAGMA foreign_keys=ON")
         except (apsw.NotADBError, apsw.CorruptError) as err:
             raise StoreError(
                 f"cannot open the reaction store {self.path}: it is damaged "
-                f"({err}); {_damaged(self.path, 'nothing was changed')}"
+                f"({err}); {repair_hint(self.path, 'nothing was changed')}"
             ) from err
         except apsw.Error as err:
             raise StoreError(
@@ -310,6 +199,15 @@ class SQLiteStore:
 
     @contextmanager
     def _write(self) -> Iterator[apsw.Connection]:
+        """One write transaction of a store method; a write SQLite refuses is a StoreError."""
+        try:
+            with self._transaction() as db:
+                yield db
+        except apsw.Error as err:
+            raise StoreError(f"the reaction store {self.path} refused a write: {err}") from err
+
+    @contextmanager
+    def _transaction(self) -> Iterator[apsw.Connection]:
         """One write transaction. Writers queue on an exclusive lock of a file beside the
         store first: SQLite's own busy wait retries at random and lets an unlucky writer wait
         past any timeout when a hundred processes write at once; a queue serves them in turn.
@@ -340,38 +238,24 @@ class SQLiteStore:
     # -- reactions ---------------------------------------------------------------------------
 
     def add(self, reaction: Reaction) -> bool:
-        """Store ``reaction``; return False if a reaction with its id was stored before."""
-        r = reaction
         with self._write() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO reactions (id, geometry, theme, text, sentiment, scenario,"
-                " channel, participant, buurt, created, status, changed) "
-                f"VALUES (?,?,?,?,?,?,?,?,?,?,?,{_NEXT_CHANGE})",
-                (
-                    r.id,
-                    json.dumps(r.geometry),
-                    r.theme,
-                    r.text,
-                    r.sentiment,
-                    r.scenario,
-                    r.channel,
-                    r.participant,
-                    r.buurt,
-                    r.created,
-                    r.status,
-                ),
-            )
-            return db.changes() == 1
+            return _insert(db, reaction)
+
+    def add_logged(self, reaction: Reaction, *, action: str, actor: str, reason: str) -> bool:
+        actor, reason = check_reason(actor, what="actor"), check_reason(reason)
+        with self._write() as db:
+            if not _insert(db, reaction):
+                return False
+            _audit(db, actor, action, reaction.id, reason)
+            return True
 
     def get(self, reaction_id: str) -> Reaction | None:
-        """Return the reaction with ``reaction_id``, or None."""
         row = self._db.execute(
             f"SELECT {_COLUMNS} FROM reactions WHERE id=?", (reaction_id,)
         ).fetchone()
         return _reaction(row) if row else None
 
     def visible(self, *, since: int = 0, scenario: str | None = None) -> list[Reaction]:
-        """Return the visible reactions stored after ``seq`` ``since``, oldest first."""
         sql = f"SELECT {_COLUMNS} FROM reactions WHERE status='visible' AND seq>?"
         args: tuple = (since,)
         if scenario is not None:
@@ -380,12 +264,6 @@ class SQLiteStore:
         return [_reaction(row) for row in self._db.execute(sql + " ORDER BY seq", args)]
 
     def changes(self, since: int = 0) -> list[Reaction]:
-        """Return every reaction changed after cursor ``since`` (any status), by change.
-
-        The cursor is :attr:`Reaction.changed` of the last one returned. The query uses an
-        index and returns nothing in well under a millisecond when nothing changed, so a wall
-        can poll it twice a second.
-        """
         return [
             _reaction(row)
             for row in self._db.execute(
@@ -394,29 +272,23 @@ class SQLiteStore:
         ]
 
     def all(self) -> list[Reaction]:
-        """Return every reaction, hidden and withdrawn ones included, oldest first."""
         return [
             _reaction(r) for r in self._db.execute(f"SELECT {_COLUMNS} FROM reactions ORDER BY seq")
         ]
 
     def count(self) -> int:
-        """Return the number of stored reactions of every status."""
-        return int(self._db.execute("SELECT count(*) FROM reactions").fetchone()[0])
+        return int(_value(self._db, "SELECT count(*) FROM reactions"))
 
     def count_by(self, participant: str, since: str) -> int:
-        """Return how many reactions ``participant`` stored at or after ISO time ``since``."""
         return int(
-            self._db.execute(
+            _value(
+                self._db,
                 "SELECT count(*) FROM reactions WHERE participant=? AND created>=?",
                 (participant, since),
-            ).fetchone()[0]
+            )
         )
 
     def update_own(self, reaction: Reaction, participant: str) -> bool:
-        """Replace text, theme, sentiment, geometry and buurt of a participant's own reaction.
-
-        Returns False when the reaction is not theirs, or is hidden or withdrawn.
-        """
         r = reaction
         with self._write() as db:
             db.execute(
@@ -437,7 +309,6 @@ class SQLiteStore:
             return db.changes() == 1
 
     def withdraw(self, reaction_id: str, participant: str) -> bool:
-        """Withdraw a participant's own reaction (kept, for the participatieverslag)."""
         with self._write() as db:
             db.execute(
                 f"UPDATE reactions SET status='withdrawn', changed={_NEXT_CHANGE} "
@@ -449,7 +320,6 @@ class SQLiteStore:
     # -- agreements and reports -------------------------------------------------------------
 
     def agree(self, reaction_id: str, participant: str) -> bool:
-        """Record that ``participant`` agrees; return False if they did before."""
         with self._write() as db:
             db.execute(
                 "INSERT OR IGNORE INTO agreements SELECT id, ?, ? FROM reactions "
@@ -467,12 +337,7 @@ class SQLiteStore:
     def report(
         self, reaction_id: str, participant: str, reason: str, *, threshold: int = 3
     ) -> bool:
-        """Record a report with its reason; return False if ``participant`` reported before.
-
-        At ``threshold`` reports a visible reaction is taken off the map (status
-        ``pending``) until a moderator decides, and the audit log says so.
-        """
-        reason = _reason(reason)
+        reason = check_reason(reason)
         with self._write() as db:
             db.execute(
                 "INSERT OR IGNORE INTO reports SELECT id, ?, ?, ? FROM reactions "
@@ -501,7 +366,6 @@ class SQLiteStore:
             return True
 
     def reports_for(self, reaction_id: str) -> list[tuple[str, str]]:
-        """Return the (reason, time) of every report of a reaction, oldest first."""
         return [
             (r, t)
             for r, t in self._db.execute(
@@ -511,7 +375,6 @@ class SQLiteStore:
         ]
 
     def agreed_by(self, participant: str) -> set[str]:
-        """Return the ids of the reactions ``participant`` agreed with."""
         return {
             r
             for (r,) in self._db.execute(
@@ -520,7 +383,6 @@ class SQLiteStore:
         }
 
     def reported_by(self, participant: str) -> set[str]:
-        """Return the ids of the reactions ``participant`` reported."""
         return {
             r
             for (r,) in self._db.execute(
@@ -531,15 +393,6 @@ class SQLiteStore:
     # -- moderation --------------------------------------------------------------------------
 
     def moderate(self, reaction_id: str, action: str, *, actor: str, reason: str) -> bool:
-        """Hide, restore or approve a reaction, with a required reason, and audit it.
-
-        Returns False when the action does not apply to the reaction's status.
-
-        Raises
-        ------
-        ValidationError
-            When the action is unknown or the actor or reason is empty.
-        """
         actor, reason, before, after = moderation(action, actor, reason)
         marks = ",".join("?" * len(before))
         with self._write() as db:
@@ -554,7 +407,6 @@ class SQLiteStore:
             return True
 
     def queue(self) -> list[Reaction]:
-        """Return the reactions waiting for a moderator (status ``pending``), oldest first."""
         return [
             _reaction(r)
             for r in self._db.execute(
@@ -563,7 +415,6 @@ class SQLiteStore:
         ]
 
     def audit_log(self) -> list[AuditEntry]:
-        """Return the audit log, oldest first."""
         return [
             AuditEntry(*row)
             for row in self._db.execute(
@@ -572,14 +423,13 @@ class SQLiteStore:
         ]
 
     def log(self, action: str, *, actor: str, reason: str, reaction_id: str | None = None) -> None:
-        """Append an entry to the audit log (for actions on no single reaction)."""
+        actor, reason = check_reason(actor, what="actor"), check_reason(reason)
         with self._write() as db:
-            _audit(db, _reason(actor, what="actor"), action, reaction_id, _reason(reason))
+            _audit(db, actor, action, reaction_id, reason)
 
     # -- privacy -----------------------------------------------------------------------------
 
     def participant_data(self, participant: str) -> ParticipantData:
-        """Return everything stored of ``participant`` (reactions, agreements, reports)."""
         with self._read():
             return ParticipantData(
                 participant,
@@ -607,15 +457,7 @@ class SQLiteStore:
             )
 
     def erase_participant(self, participant: str, *, actor: str, reason: str) -> Erasure:
-        """Erase a participant's data (GDPR art. 17), and say so in the audit log.
-
-        Their agreements and reports are deleted and the counts they added taken off. Their
-        reactions keep only id, channel, scenario and time, with status ``erased`` and the
-        reason, so the participatieverslag still accounts for every reaction ever made; text,
-        place, theme, sentiment, buurt and token are gone, and so are others' agreements and
-        reports on them.
-        """
-        actor, reason = _reason(actor, what="actor"), _reason(reason)
+        actor, reason = check_reason(actor, what="actor"), check_reason(reason)
         if not participant:
             raise ValidationError("the participant token is empty", key="error.invalid")
         with self._write() as db:
@@ -633,12 +475,7 @@ class SQLiteStore:
         return Erasure(erased, agreements, reports)
 
     def purge(self, before: str, *, actor: str) -> int:
-        """Erase every reaction created before ISO time ``before`` (the retention period).
-
-        Each erased reaction keeps its id, channel, scenario, time and an audit entry, like
-        :meth:`erase_participant`; returns how many were erased.
-        """
-        actor = _reason(actor, what="actor")
+        actor = check_reason(actor, what="actor")
         why = f"bewaartermijn verstreken (van voor {before})"
         with self._write() as db:
             erased = _erase(db, "created<?", (before,), actor, "purge", why)
@@ -647,7 +484,6 @@ class SQLiteStore:
         return erased
 
     def snapshot(self) -> Snapshot:
-        """Return every reaction and the audit log as of one moment (one read transaction)."""
         with self._read():
             return Snapshot(_now(), self.all(), self.audit_log())
 
@@ -663,21 +499,14 @@ class SQLiteStore:
     # -- health ------------------------------------------------------------------------------
 
     def schema_version(self) -> int:
-        """Return the schema version written in the store."""
-        return int(
-            self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-        )
+        return int(_value(self._db, "SELECT value FROM meta WHERE key='schema_version'"))
 
-    def integrity_check(self) -> str:
-        """Return SQLite's ``PRAGMA integrity_check`` answer (``'ok'`` when healthy)."""
-        return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+    def integrity_check(self) -> str:  # PRAGMA integrity_check
+        return str(_value(self._db, "PRAGMA integrity_check"))
 
     def quick_check(self) -> str:
-        """Return SQLite's ``PRAGMA quick_check`` answer on one line (``'ok'`` when healthy).
-
-        Faster than :meth:`integrity_check` (it skips matching indexes to their tables), so a
-        server runs it before it starts. At most the first five problems are named.
-        """
+        # PRAGMA quick_check skips matching indexes to their tables: fast enough to run
+        # before a server starts. At most the first five problems are named.
         try:
             rows = [str(row[0]) for row in self._db.execute("PRAGMA quick_check(5)")]
         except (apsw.NotADBError, apsw.CorruptError) as err:
@@ -686,7 +515,6 @@ class SQLiteStore:
         return "; ".join(line for line in lines if line and not line.startswith("***"))
 
     def close(self) -> None:
-        """Close the connection."""
         self._db.close()
         if self._lock >= 0:
             os.close(self._lock)
@@ -697,6 +525,37 @@ class SQLiteStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _value(db: apsw.Connection, sql: str, bindings: apsw.Bindings | None = None) -> Any:
+    """Return the first column of the first row that ``sql`` answers."""
+    row = db.execute(sql, bindings).fetchone()
+    if row is None:
+        raise StoreError(f"the reaction store answered no row to {sql!r}")
+    return row[0]
+
+
+def _insert(db: apsw.Connection, r: Reaction) -> bool:
+    """Insert reaction ``r`` unless its id is stored; return whether it was inserted."""
+    db.execute(
+        "INSERT OR IGNORE INTO reactions (id, geometry, theme, text, sentiment, scenario, "
+        "channel, participant, buurt, created, status, changed) "
+        f"VALUES (?,?,?,?,?,?,?,?,?,?,?,{_NEXT_CHANGE})",
+        (
+            r.id,
+            json.dumps(r.geometry),
+            r.theme,
+            r.text,
+            r.sentiment,
+            r.scenario,
+            r.channel,
+            r.participant,
+            r.buurt,
+            r.created,
+            r.status,
+        ),
+    )
+    return db.changes() == 1
 
 
 def _audit(
@@ -738,30 +597,6 @@ def _erase(
         (reason, *args),
     )
     return db.changes()
-
-
-def moderation(action: str, actor: object, reason: object) -> tuple[str, str, tuple[str, ...], str]:
-    """Check a moderation request for every backend; return actor, reason, from and to statuses.
-
-    Raises
-    ------
-    ValidationError
-        When the action is unknown or the actor or reason is empty or too long.
-    """
-    if action not in ACTIONS:
-        raise ValidationError(
-            f"moderation action {action!r} is not one of {', '.join(ACTIONS)}", key="error.invalid"
-        )
-    before, after = ACTIONS[action]
-    return _reason(actor, what="actor"), _reason(reason), before, after
-
-
-def _reason(text: object, *, what: str = "reason") -> str:
-    if not isinstance(text, str) or not text.strip():
-        raise ValidationError(f"the {what} is empty; a {what} is required", key="error.reason")
-    if len(text) > MAX_REASON:
-        raise ValidationError(f"the {what} is over {MAX_REASON} characters", key="error.too_long")
-    return text.strip()
 
 
 def _create_or_upgrade(db: apsw.Connection, path: Path) -> None:
@@ -853,7 +688,7 @@ def _refuse_missing_or_empty(path: Path) -> None:
         if not wal.exists() or wal.stat().st_size == 0:
             raise StoreError(
                 f"the reaction store {path} is empty (0 bytes): it was truncated or never "
-                f"was a store; {_damaged(path, 'nothing was changed')}"
+                f"was a store; {repair_hint(path, 'nothing was changed')}"
             )
 
 

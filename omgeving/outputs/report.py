@@ -11,8 +11,8 @@ buurt against its inhabitants, under-represented buurten marked); what was said 
 scenario, sentiment, the most agreed reactions, a map and a density map); what the municipality
 did with it (the responses planners enter with :func:`respond`); and an annex with every
 reaction, hidden, withdrawn and erased ones included with status and reason, so the report
-accounts for 100% of the input. The figures come from :mod:`omgeving.analysis` and
-:mod:`omgeving.figures`, which a planner can use in a notebook. Every text is escaped.
+accounts for 100% of the input. The figures come from :mod:`omgeving.outputs.analysis` and
+:mod:`omgeving.outputs.figures`, which a planner can use in a notebook. Every text is escaped.
 """
 
 from __future__ import annotations
@@ -138,9 +138,9 @@ def build_report(project: Project, out_dir: str | os.PathLike[str] | None = None
     OmgevingError
         When the PDF is asked for and no Chromium is installed, or Chromium fails.
     """
-    from omgeving import figures
-    from omgeving.analysis import participation_per_buurt
-    from omgeving.export import reaction_table
+    from omgeving.exchange.export import reaction_table
+    from omgeving.outputs import figures
+    from omgeving.outputs.analysis import participation_per_buurt
 
     folder = Path(out_dir) if out_dir is not None else project.exports_dir
     folder.mkdir(parents=True, exist_ok=True)
@@ -294,7 +294,7 @@ def _table(frame: pd.DataFrame, *, cls: str = "", index_name: str = "") -> str:
 
 
 def _who(frame: pd.DataFrame, buurten: pd.DataFrame | None) -> str:
-    from omgeving.analysis import counts
+    from omgeving.outputs.analysis import counts
 
     per_channel = counts(frame, "kanaal").rename(index=CHANNEL_NL)
     parts = [f"""
@@ -328,7 +328,7 @@ nodig. {outside} reacties liggen buiten een buurt of hebben geen plek (meer).</p
 
 
 def _what(project: Project, frame: pd.DataFrame, figures) -> str:
-    from omgeving.analysis import top_agreed
+    from omgeving.outputs.analysis import top_agreed
 
     said = frame[frame["thema"] != ""]
     by_scenario = pd.crosstab(said["thema"], said["scenario_naam"].replace("", "geen"))
@@ -355,7 +355,7 @@ def _what(project: Project, frame: pd.DataFrame, figures) -> str:
 
 
 def _maps(project: Project, frame: pd.DataFrame, figures) -> str:
-    where = figures.to_png_data_uri(figures.reactions_map(frame, project))
+    where = figures.to_png_data_uri(figures.matplotlib_reaction_map(frame, project))
     density = figures.to_png_data_uri(figures.density_map(frame, project))
     return f"""
 <section id='kaarten' class='nieuwe-pagina'>
@@ -472,7 +472,7 @@ def _print_pdf(chromium: str, html_path: Path, pdf_path: Path) -> None:
     with atomic_path(pdf_path, exists=False) as tmp, tempfile.TemporaryDirectory(
         prefix="omgeving-chromium-"
     ) as profile:
-        args: Iterable[str] = [
+        args: list[str] = [
             chromium, "--headless", "--disable-gpu", "--no-first-run",
             f"--user-data-dir={profile}", "--no-pdf-header-footer",
             f"--print-to-pdf={tmp}", html_path.resolve().as_uri(),

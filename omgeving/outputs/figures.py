@@ -1,6 +1,6 @@
 """The figures of the participatieverslag, for a notebook too: charts and static maps.
 
-Each function takes the frame of :func:`omgeving.analysis.reactions_frame` and returns a
+Each function takes the frame of :func:`omgeving.outputs.analysis.reactions_frame` and returns a
 matplotlib ``Figure``; in a notebook it shows itself, and the report embeds it with
 :func:`to_svg` or :func:`to_png_data_uri`. The maps need no internet: the project's own layers
 are the background (buurten, kernen, water), no tiles.
@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from omgeving.analysis import counts
+from omgeving.outputs.analysis import counts
 from omgeving.palette import SENTIMENT_COLOURS, theme_colour
 from omgeving.project import Project
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "channel_table",
     "density_map",
-    "reactions_map",
+    "matplotlib_reaction_map",
     "sentiment_chart",
     "theme_chart",
     "to_png_data_uri",
@@ -32,7 +35,12 @@ __all__ = [
 
 SENTIMENT_LABELS = {-2: "zeer negatief", -1: "negatief", 0: "neutraal", 1: "positief",
                     2: "zeer positief"}
-_STYLE = {"font.size": 10, "axes.spines.top": False, "axes.spines.right": False}
+# Typed with matplotlib's rc keys: rc_context() refuses a plain dict[str, ...].
+_STYLE: dict[RcKeyType, Any] = {
+    "font.size": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
 
 
 def _colour(themes: tuple[str, ...], theme: str) -> str:
@@ -94,7 +102,7 @@ def _background(ax: Any, project: Project) -> None:
     ax.set_aspect(1 / 0.61)  # lon/lat at 52° N: a degree of longitude is 0.61 of latitude
 
 
-def reactions_map(frame: pd.DataFrame, project: Project, *, visible_only: bool = True
+def matplotlib_reaction_map(frame: pd.DataFrame, project: Project, *, visible_only: bool = True
                   ) -> Figure:
     """A map of the reactions (points, lines, areas), coloured by theme, with a legend."""
     import geopandas as gpd

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     pass
 
 from omgeving import settings
-from omgeving.gio._common import (
+from omgeving.exchange.gio._common import (
     _NO_GML_ON,
     _OPTIONAL_GML,
     _SRS,
@@ -34,7 +34,7 @@ from omgeving.gio._common import (
     _read,
     _short,
 )
-from omgeving.gio._read import (
+from omgeving.exchange.gio._read import (
     _locaties,
 )
 
@@ -224,7 +224,7 @@ def _stop_folder(schemas: str | os.PathLike[str] | None) -> Path | None:
     if schemas is None:
         env = settings.stop_schemas()
         if env is None:
-            checkout = Path(__file__).resolve().parents[2]  # only beside a source checkout
+            checkout = Path(__file__).resolve().parents[3]  # only beside a source checkout
             if not (checkout / "pyproject.toml").is_file():
                 return None
             return _find_stop(checkout.parent / "shared" / "schemas")

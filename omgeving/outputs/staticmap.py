@@ -36,6 +36,7 @@ from omgeving.participation import PUBLIC_STATUSES
 from omgeving.web import read_manifest
 
 if TYPE_CHECKING:
+    import branca.element
     import folium
 
     from omgeving.project import Project
@@ -45,13 +46,13 @@ __all__ = [
     "MAX_CONTEXT_FEATURES",
     "PDOK_BRT_URL",
     "export_maps",
+    "folium_reaction_map",
     "leaflet_dir",
-    "reactions_map",
     "save_map",
     "scenario_map",
 ]
 
-log = logging.getLogger("omgeving.staticmap")
+log = logging.getLogger("omgeving.outputs.staticmap")
 
 PDOK_BRT_URL = (
     "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png"
@@ -145,7 +146,7 @@ def scenario_map(project: Project, slug: str, *, offline: bool = False) -> foliu
     return m
 
 
-def reactions_map(
+def folium_reaction_map(
     project: Project,
     *,
     scenario: str | None = None,
@@ -174,11 +175,11 @@ def reactions_map(
     Examples
     --------
     >>> from omgeving.project import open_project
-    >>> m = reactions_map(open_project("voorbeeld"), offline=True)  # doctest: +SKIP
+    >>> m = folium_reaction_map(open_project("voorbeeld"), offline=True)  # doctest: +SKIP
     >>> save_map(m, "site/kaart-reacties.html")  # doctest: +SKIP
     PosixPath('site/kaart-reacties.html')
     """
-    from omgeving.analysis import reactions_frame
+    from omgeving.outputs.analysis import reactions_frame
     from omgeving.reactions import STATUSES
 
     include = (include,) if isinstance(include, str) else tuple(dict.fromkeys(include))
@@ -257,7 +258,7 @@ def export_maps(
         for spec in read_manifest(project.web_dir)["scenarios"]
     ]
     written.append(
-        save_map(reactions_map(project, offline=offline), folder / "kaart-reacties.html")
+        save_map(folium_reaction_map(project, offline=offline), folder / "kaart-reacties.html")
     )
     return written
 
@@ -310,7 +311,7 @@ def _base_map(
     offline: bool,
     canvas: bool = False,
 ) -> folium.Map:
-    """A map fitted to the project area, with the background and the context layers."""
+    """Return a map fitted to the project area, with the background and the context layers."""
     import branca.element
     import folium
 
@@ -322,8 +323,9 @@ def _base_map(
         control_scale=True,
         prefer_canvas=canvas,
     )
-    m.get_root().title = _text(title)
-    m.get_root().header.add_child(branca.element.Element(_CSS), name="omg_css")
+    page = _page(m)
+    page.title = _text(title)
+    page.header.add_child(branca.element.Element(_CSS), name="omg_css")
     folium.TileLayer(
         tiles=PDOK_BRT_URL,
         attr=PDOK_ATTRIBUTION,
@@ -376,7 +378,8 @@ def _add_interventions(
 
     data = json.loads((web_dir / spec["file"]).read_text(encoding="utf-8"))
     colours = manifest.get("function_colors", {})
-    features, used = [], {}
+    features: list[dict[str, Any]] = []
+    used: dict[str, str] = {}
     for i, feature in enumerate(data["features"]):
         props = feature["properties"]
         function = str(props.get("functie") or "")
@@ -429,7 +432,8 @@ def _add_reactions(m: folium.Map, project: Project, frame: Any) -> list[tuple[st
         ),
         key=lambda row: rank.get(row[5].geom_type, 2),  # areas below lines below points
     )
-    features, used = [], {}
+    features: list[dict[str, Any]] = []
+    used: dict[str, str] = {}
     for i, (theme, sentiment, text, buurt, agrees, geom) in enumerate(rows):
         colour = used.setdefault(theme, theme_colour(themes, theme))
         opinion = "" if _missing(sentiment) else t(f"sentiment.{int(sentiment)}")
@@ -463,7 +467,7 @@ def _add_reactions(m: folium.Map, project: Project, frame: Any) -> list[tuple[st
 
 
 def _popup(fields: list[str], labels: list[str]) -> folium.GeoJsonPopup:
-    """A popup with a table of ``fields`` (escaped values) under their escaped ``labels``."""
+    """Return a popup with a table of ``fields`` (escaped values) under their ``labels``."""
     import folium
 
     aliases = [_text(label) for label in labels]
@@ -471,7 +475,7 @@ def _popup(fields: list[str], labels: list[str]) -> folium.GeoJsonPopup:
 
 
 def _feature(i: int, geometry: Any, style: dict[str, Any], **props: Any) -> dict[str, Any]:
-    """A GeoJSON feature whose properties are escaped text, ready for ``innerHTML``."""
+    """Return a GeoJSON feature whose properties are escaped text, ready for ``innerHTML``."""
     escaped = {key: _text(value) for key, value in props.items()}
     return {
         "type": "Feature",
@@ -512,7 +516,17 @@ def _finish(
         ]
         parts.append("</ul>")
     parts.append("</section>")
-    m.get_root().html.add_child(branca.element.Element("".join(parts)), name="omg_legend")
+    _page(m).html.add_child(branca.element.Element("".join(parts)), name="omg_legend")
+
+
+def _page(m: folium.Map) -> branca.element.Figure:
+    """Return the HTML page (a branca ``Figure``) that folium draws the map ``m`` into."""
+    import branca.element
+
+    page = m.get_root()
+    if not isinstance(page, branca.element.Figure):  # a folium.Map always makes one
+        raise TypeError(f"the map is not on an HTML page but in a {type(page).__name__}")
+    return page
 
 
 def _text(value: Any) -> str:
