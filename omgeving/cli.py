@@ -103,6 +103,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="end kernels idle this long with no tab open (default 600)",
     )
+    serve.add_argument(
+        "--max-kernels",
+        type=int,
+        default=None,
+        metavar="N",
+        help="at most N open pages (kernels) at a time; more visitors are asked to come back "
+        "in a minute (default: [serve] max_kernels, else what the free memory holds)",
+    )
     serve.set_defaults(run=_serve)
 
     staff = sub.add_parser("staff", help="serve the moderation app (staff only, with a login)")
@@ -272,11 +280,15 @@ def _serve(args: argparse.Namespace) -> int:
     project = open_project(args.dir)
     if not 0 < args.port < 65536:
         raise OmgevingError(f"--port {args.port} is not a port number; use 1024-65535")
+    if args.max_kernels is not None and args.max_kernels < 1:
+        raise OmgevingError(f"--max-kernels {args.max_kernels} allows no visitor; use 1 or more")
     options = ServeOptions(
         host=args.host,
         port=args.port,
         pool_size=max(args.pool, 0),
         cull_idle_timeout=args.cull_after,
+        max_kernels=args.max_kernels or project.config.serve.max_kernels,
+        connect_timeout=project.config.serve.connect_timeout,
     )
 
     def ready(url: str) -> None:
@@ -318,10 +330,11 @@ def _staff(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from omgeving.export import export_reactions
+    from omgeving.exchange.export import export_reactions
     from omgeving.project import open_project
 
     project = open_project(args.dir)
+    _check_store(project)
     formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
     for path in export_reactions(
         project, formats, out_dir=args.out, scenario=args.scenario, progress=True
@@ -331,20 +344,27 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from omgeving.outputs.report import build_report
     from omgeving.project import open_project
-    from omgeving.report import build_report
 
-    files = build_report(
-        open_project(args.dir), args.out, pdf=not args.no_pdf, progress=True
-    )
+    project = open_project(args.dir)
+    _check_store(project)
+    files = build_report(project, args.out, pdf=not args.no_pdf, progress=True)
     print(f"Written: {files.html}" + (f" and {files.pdf}" if files.pdf else ""))
     print(f"The report accounts for all {files.reactions} reactions in the store")
     return 0
 
 
+def _check_store(project) -> None:
+    """Refuse a missing or unreadable store before a progress bar starts."""
+    from omgeving.store import open_store
+
+    open_store(project.store_url()).close()
+
+
 def _maps(args: argparse.Namespace) -> int:
+    from omgeving.outputs.staticmap import export_maps
     from omgeving.project import open_project
-    from omgeving.staticmap import export_maps
 
     for path in export_maps(open_project(args.dir), args.out, offline=args.offline):
         print(f"Written: {path}")
@@ -352,7 +372,7 @@ def _maps(args: argparse.Namespace) -> int:
 
 
 def _gio(args: argparse.Namespace) -> int:
-    from omgeving.gio import export_gio
+    from omgeving.exchange.gio import export_gio
 
     for path in export_gio(args.dir, scenario=args.scenario, layer=args.layer,
                            out_dir=args.out):
@@ -361,7 +381,7 @@ def _gio(args: argparse.Namespace) -> int:
 
 
 def _openstad(args: argparse.Namespace) -> int:
-    from omgeving.openstad import run_openstad
+    from omgeving.exchange.openstad import run_openstad
 
     print(run_openstad(args.dir, import_path=args.import_path, export_path=args.export_path,
                        theme_map=args.theme_map, default_theme=args.default_theme,

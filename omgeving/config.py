@@ -15,6 +15,7 @@ from typing import Any
 import tomli_w
 
 from omgeving._errors import ConfigError
+from omgeving.files import atomic_path, atomic_write
 
 __all__ = [
     "DEFAULT_THEMES",
@@ -22,11 +23,13 @@ __all__ = [
     "PrivacyConfig",
     "ProjectConfig",
     "ScenarioRef",
+    "ServeConfig",
     "SourcesConfig",
     "StaffConfig",
     "normalise_gemeentecode",
     "read_config",
     "write_config",
+    "write_scenario_entry",
 ]
 
 CONFIG_NAME = "omgeving.toml"
@@ -46,7 +49,7 @@ DEFAULT_THEMES = (
 )
 
 _GM = re.compile(r"^GM\d{4}$")
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
 def normalise_gemeentecode(value: str) -> str:
@@ -100,6 +103,17 @@ class StaffConfig:
 
 
 @dataclass(frozen=True)
+class ServeConfig:
+    """The public server's limits (``omgeving serve``)."""
+
+    # At most this many kernels (one per open page) at a time; 0: as many as the free memory
+    # holds (see omgeving.serve.kernel_cap). Past it, new visitors get "Het is erg druk".
+    max_kernels: int = 0
+    # Seconds a rendered page has to connect to its kernel before the kernel is ended.
+    connect_timeout: int = 60
+
+
+@dataclass(frozen=True)
 class PrivacyConfig:
     """How long reactions are kept; ``omgeving purge`` erases what is older."""
 
@@ -126,6 +140,7 @@ class ProjectConfig:
     evening: EveningConfig = field(default_factory=EveningConfig)
     staff: StaffConfig = field(default_factory=StaffConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+    serve: ServeConfig = field(default_factory=ServeConfig)
 
     def to_toml(self) -> str:
         """Return the configuration as TOML text."""
@@ -146,6 +161,8 @@ class ProjectConfig:
             "staff": asdict(self.staff),
             "privacy": asdict(self.privacy),
         }
+        if self.serve != ServeConfig():
+            data["serve"] = asdict(self.serve)
         if self.scenarios:
             data["scenarios"] = [asdict(s) for s in self.scenarios]
         return tomli_w.dumps(data)
@@ -158,6 +175,7 @@ _TABLES: dict[str, set[str]] = {
     "evening": {"public_url", "cycle_seconds"},
     "staff": {"token"},
     "privacy": {"retention_days"},
+    "serve": {"max_kernels", "connect_timeout"},
     "sources": {"wijken_en_buurten", "bag"},
     "scenarios": {"slug", "name", "description"},
 }
@@ -197,8 +215,7 @@ def write_config(config: ProjectConfig, path: str | Path) -> Path:
     path = Path(path)
     if path.is_dir():
         path = path / CONFIG_NAME
-    path.write_text(config.to_toml(), encoding="utf-8")
-    return path
+    return atomic_write(path, config.to_toml())
 
 
 class _Where:
@@ -253,6 +270,7 @@ def _parse(raw: dict[str, Any], text: str, path: Path) -> ProjectConfig:
         staff=StaffConfig(token=_text(raw.get("staff", {}), "token", where)),
         privacy=PrivacyConfig(
             retention_days=_int(raw.get("privacy", {}), "retention_days", where, 730, 30, 3650)),
+        serve=_serve(raw.get("serve", {}), where),
     )
 
 
@@ -289,6 +307,13 @@ def _evening(table: dict, where: _Where) -> EveningConfig:
                           "phones in the hall open, e.g. \"http://192.168.1.20:8866/\"")
     return EveningConfig(public_url=url,
                          cycle_seconds=_int(table, "cycle_seconds", where, 0, 0, 3600))
+
+
+def _serve(table: dict, where: _Where) -> ServeConfig:
+    return ServeConfig(
+        max_kernels=_int(table, "max_kernels", where, 0, 0, 10_000),
+        connect_timeout=_int(table, "connect_timeout", where, 60, 1, 3600),
+    )
 
 
 def _choice(table: dict, key: str, where: _Where, options: tuple[str, ...], default: str) -> str:
@@ -354,7 +379,7 @@ def _scenarios(rows: list, where: _Where) -> tuple[ScenarioRef, ...]:
     refs = []
     for row in rows:
         slug = _text(row, "slug", where, required=True)
-        if not _SLUG.match(slug):
+        if not SLUG.match(slug):
             raise ConfigError(
                 f"{where('slug')}: scenario slug {slug!r} must be lower-case letters, "
                 "digits and dashes, for example 'compact-bouwen'"
@@ -369,3 +394,57 @@ def _scenarios(rows: list, where: _Where) -> tuple[ScenarioRef, ...]:
     if len({r.slug for r in refs}) != len(refs):
         raise ConfigError(f"{where('scenarios')}: two scenarios share a slug; make them unique")
     return tuple(refs)
+
+
+# -- editing omgeving.toml in place ----------------------------------------------------------
+
+_TABLE = re.compile(r"^\s*\[")
+_SCENARIO_TABLE = re.compile(r"^\s*\[\[\s*scenarios\s*\]\]\s*(#.*)?$")
+
+
+def write_scenario_entry(path: str | Path, ref: ScenarioRef) -> None:
+    """Add or replace the ``[[scenarios]]`` table of ``ref.slug`` in ``path``, keeping the rest.
+
+    Comments, order and every other table stay as the planner wrote them; the new file is
+    read back before it replaces the old one, so a broken edit never reaches disk.
+
+    Raises
+    ------
+    ConfigError
+        When the file is broken already, or the edit would break it.
+    """
+    path = Path(path)
+    read_config(path)  # a broken file is reported as it is, not edited
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    entry = "[[scenarios]]\n" + tomli_w.dumps(asdict(ref))
+    spans = _scenario_spans(lines)
+    same = [(start, end) for start, end, slug in spans if slug == ref.slug]
+    if same:
+        start, end = same[0]
+        text = "".join(lines[:start]) + entry + "".join(lines[end:])
+    else:  # after the last scenario, or at the end
+        end = spans[-1][1] if spans else len(lines)
+        text = "".join(lines[:end]).rstrip("\n") + "\n\n" + entry + "".join(lines[end:])
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+        try:
+            read_config(tmp)
+        except ConfigError as err:
+            raise ConfigError(
+                f"cannot add scenario {ref.slug!r} to {path} ({err}); list the scenarios there "
+                "as [[scenarios]] tables"
+            ) from err
+
+
+def _scenario_spans(lines: list[str]) -> list[tuple[int, int, str]]:
+    """Return the lines ``[start, end)`` and the slug of every ``[[scenarios]]`` table."""
+    spans = []
+    for start, line in enumerate(lines):
+        if not _SCENARIO_TABLE.match(line):
+            continue
+        end = next((j for j in range(start + 1, len(lines)) if _TABLE.match(lines[j])), len(lines))
+        while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].strip()[0] == "#"):
+            end -= 1  # blank and comment lines before the next table belong to that table
+        table = tomllib.loads("".join(lines[start:end]))["scenarios"][0]
+        spans.append((start, end, table.get("slug")))
+    return spans

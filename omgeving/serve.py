@@ -3,9 +3,12 @@
 The public server (``omgeving serve``) has the resident app at ``/``, the wall at
 ``/scherm`` and the table at ``/tafel``, configured for the public: tracebacks off, theme and
 template overrides off, no static files, no file tree, pre-started kernels, idle kernels culled
-(Voila does not end a kernel when its tab closes). Any other path is a 404: the staff app is
-never served there. The staff server (``omgeving staff``) serves only the moderation app, on
-127.0.0.1 by default, and asks for the project's staff token.
+(Voila does not end a kernel when its tab closes), at most ``max_kernels`` kernels at a time
+(by default what the free memory holds, :func:`kernel_cap`) and the kernel of a page that
+never connected ended after ``connect_timeout`` seconds (:mod:`omgeving._voila`). Any other
+path is a 404: the staff app is never served there. The staff server (``omgeving staff``)
+serves only the moderation app, on 127.0.0.1 by default, and asks for the project's staff
+token.
 """
 
 from __future__ import annotations
@@ -30,7 +33,16 @@ from omgeving._errors import OmgevingError
 from omgeving.project import Project
 from omgeving.web import read_manifest
 
-__all__ = ["PUBLIC_APPS", "STAFF_APPS", "ServeOptions", "check_port", "serve", "voila_config"]
+__all__ = [
+    "PUBLIC_APPS",
+    "STAFF_APPS",
+    "ServeOptions",
+    "available_memory",
+    "check_port",
+    "kernel_cap",
+    "serve",
+    "voila_config",
+]
 
 #: URL path → notebook of each server.
 PUBLIC_APPS = {
@@ -44,6 +56,10 @@ RESIDENT_NOTEBOOK = "kaart.ipynb"
 #: Our Voila template: the lab template plus accessible names for the map's icon buttons
 #: (``omgeving/_share/voila/templates/omgeving``; :mod:`omgeving._voila` finds it).
 TEMPLATE = "omgeving"
+#: Memory one more visitor costs (a kernel running an app: ~120 MB of its own, measured as
+#: USS), and what the server, the pools' refills and the system keep (Voila itself ~130 MB).
+KERNEL_BYTES = 120 * 2**20
+RESERVE_BYTES = 600 * 2**20
 
 
 @dataclass(frozen=True)
@@ -57,14 +73,93 @@ class ServeOptions:
     cull_interval: int = 60
     apps: Mapping[str, str] = field(default_factory=lambda: dict(PUBLIC_APPS))
     token: str = ""  # empty: no login (the public server)
+    max_kernels: int = 0  # at most this many kernels at a time; 0: what the memory holds
+    connect_timeout: int = 60  # seconds a rendered page has to connect to its kernel
+
+
+def available_memory() -> int:
+    """Return the bytes of memory available for new processes.
+
+    Linux: MemAvailable, or less when this process's cgroup has a memory limit (systemd's
+    ``MemoryMax``, a container's limit), since the kernels share that limit.
+    """
+    free = _meminfo_available()
+    room = _cgroup_room()
+    return free if room is None else min(free, room)
+
+
+def _meminfo_available() -> int:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 2 * 2**30  # unknown: assume a small machine
+
+
+def _cgroup_room() -> int | None:
+    """Return the memory limit of this process's cgroup minus its use, or None (no limit)."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _id, controllers, path = line.split(":", 2)
+        if controllers == "":  # cgroup v2
+            folders, files = ("/sys/fs/cgroup",), ("memory.max", "memory.current")
+        elif "memory" in controllers.split(","):  # cgroup v1
+            folders, files = (
+                ("/sys/fs/cgroup/memory",),
+                ("memory.limit_in_bytes", "memory.usage_in_bytes"),
+            )
+        else:
+            continue
+        for folder in (Path(folders[0] + path), Path(folders[0])):
+            try:
+                limit, used = ((folder / name).read_text().strip() for name in files)
+            except OSError:
+                continue
+            if limit.isdigit() and used.isdigit() and int(limit) < 2**60:
+                return max(0, int(limit) - int(used))
+            break
+    return None
+
+
+def kernel_cap(available: int) -> int:
+    """Return how many kernels ``available`` bytes of memory hold, keeping a reserve.
+
+    Examples
+    --------
+    >>> kernel_cap(8 * 2**30)
+    63
+    """
+    return max(2, (available - RESERVE_BYTES) // KERNEL_BYTES)
 
 
 def voila_config(options: ServeOptions) -> dict[str, Any]:
-    """Return the Voila configuration (``voila.json``) for a server of ``options``."""
+    """Return the Voila configuration (``voila.json``) for a server of ``options``.
+
+    Raises
+    ------
+    OmgevingError
+        When ``options.max_kernels`` leaves no kernel beside the pre-started ones.
+    """
     pools = {
         nb: {"pool_size": options.pool_size if path == "/" else min(options.pool_size, 1)}
         for path, nb in options.apps.items()
     }
+    pooled = sum(p["pool_size"] for p in pools.values()) if options.pool_size > 0 else 0
+    cap = options.max_kernels or max(kernel_cap(available_memory()), pooled + 1)
+    if cap <= pooled:
+        raise OmgevingError(
+            f"max_kernels {cap} leaves no kernel for visitors: the pools pre-start {pooled} "
+            f"(--pool {options.pool_size}); use {pooled + 1} or more, or a smaller --pool"
+        )
     return {
         "Voila": {
             "ip": options.host,
@@ -87,6 +182,10 @@ def voila_config(options: ServeOptions) -> dict[str, Any]:
         },
         "VoilaKernelManager": {"fill_delay": 0, "kernel_pools_config": pools},
         "VoilaExecutor": {"timeout": 120},
+        "OmgevingKernelManager": {
+            "max_kernels": cap,
+            "connect_timeout": options.connect_timeout,
+        },
         "MappingKernelManager": {
             "cull_interval": options.cull_interval,
             "cull_idle_timeout": options.cull_idle_timeout,
@@ -97,8 +196,15 @@ def voila_config(options: ServeOptions) -> dict[str, Any]:
 
 
 def check_port(host: str, port: int) -> None:
-    """Raise :class:`OmgevingError` when ``host:port`` cannot be bound."""
+    """Raise :class:`OmgevingError` when ``host:port`` cannot be bound.
+
+    The port is bound the way tornado binds it (``SO_REUSEADDR`` on POSIX), so connections a
+    stopped server left behind (TIME_WAIT, for a minute after a crash with a wall connected)
+    do not count; a server listening there does.
+    """
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        if os.name != "nt":  # on Windows SO_REUSEADDR would let two servers share a port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as err:
@@ -143,9 +249,13 @@ def serve(
 ) -> int:
     """Run Voila for ``project`` until it stops or Ctrl+C; return its exit code.
 
-    ``ready(url)`` is called once the server accepts connections.
+    ``ready(url)`` is called once the server accepts connections. Before Voila starts, the
+    store and the web layers are checked (:func:`omgeving.preflight.preflight`).
     """
-    read_manifest(project.web_dir)  # fail now, with the fix, rather than in every kernel
+    from omgeving.preflight import preflight
+
+    preflight(project)  # the store and every web layer: fail now, with the fix, not in kernels
+    read_manifest(project.web_dir)
     check_port(options.host, options.port)
     host = f"[{options.host}]" if ":" in options.host else options.host
     url = f"http://{host}:{options.port}/"
