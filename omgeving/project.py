@@ -52,22 +52,27 @@ class Project:
 
     @property
     def layers_dir(self) -> Path:
+        """The ``layers/`` folder: the cached layers, GeoParquet in EPSG:28992."""
         return self.root / "layers"
 
     @property
     def web_dir(self) -> Path:
+        """The ``web/`` folder: the baked web layers of the apps (EPSG:4326, small)."""
         return self.root / "web"
 
     @property
     def scenarios_dir(self) -> Path:
+        """The ``scenarios/`` folder: one GeoJSON file of interventions per scenario."""
         return self.root / "scenarios"
 
     @property
     def cache_dir(self) -> Path:
+        """The ``cache/`` folder: raw responses of remote services, for a run offline."""
         return self.root / "cache"
 
     @property
     def exports_dir(self) -> Path:
+        """The ``exports/`` folder: what ``omgeving export`` and the reports write."""
         return self.root / "exports"
 
     def layer_path(self, name: str) -> Path:

@@ -21,9 +21,16 @@ from shapely.geometry import (
     box,
 )
 
-from omgeving.exchange import gio
 from omgeving._errors import LayerError, OmgevingError, ProjectError, ValidationError
-from omgeving.exchange.gio import export_gio, read_gio, validate_gio, validate_io, validate_ow, write_gio
+from omgeving.exchange import gio
+from omgeving.exchange.gio import (
+    export_gio,
+    read_gio,
+    validate_gio,
+    validate_io,
+    validate_ow,
+    write_gio,
+)
 from omgeving.project import open_project, write_layer
 from omgeving.scenario import Scenario
 

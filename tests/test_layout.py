@@ -157,9 +157,12 @@ def test_private_names_stay_in_their_subpackage():
                 target.rsplit(".", 1)[0]
             )
             for imported in names:
-                if imported.startswith("_") and not imported.startswith("__"):
-                    if not (name + ".").startswith(package + "."):
-                        borrowed.append(f"{name} imports {imported} from {target}")
+                if (
+                    imported.startswith("_")
+                    and not imported.startswith("__")
+                    and not (name + ".").startswith(package + ".")
+                ):
+                    borrowed.append(f"{name} imports {imported} from {target}")
     assert borrowed == []
 
 

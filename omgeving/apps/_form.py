@@ -1,5 +1,8 @@
-"""The reaction form: place a point, line or area (by drawing, by buurt or by address), choose
-a theme and a sentiment, write a text, send; also change one's own reaction."""
+"""The reaction form: a resident's reaction sent, or changed later.
+
+Place a point, line or area (by drawing, by buurt or by address), choose a theme and a
+sentiment, write a text, send; also change one's own reaction.
+"""
 
 from __future__ import annotations
 

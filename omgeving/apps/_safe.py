@@ -48,10 +48,10 @@ def friendly(show: Callable[[str], None]) -> Callable[[Callable[..., Any]], Call
 
 
 class PlainText(anywidget.AnyWidget):
-    """A text shown as the characters typed, on the lines as written (``textContent``).
+    r"""A text shown as the characters typed, on the lines as written (``textContent``).
 
     Not a ``Label`` or a description, which the page typesets as LaTeX (``$…$``, and MathJax's
-    ``\\style`` takes effect), and not HTML: the browser never parses what residents or
+    ``\style`` takes effect), and not HTML: the browser never parses what residents or
     moderators wrote. ``text`` is what the reader sees.
     """
 

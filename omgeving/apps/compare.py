@@ -239,6 +239,7 @@ class CompareApp:
 
     @property
     def pair(self) -> tuple[str | None, str | None]:
+        """The slugs of the two chosen scenarios, left and right (None: none chosen)."""
         return self.choice[0].value, self.choice[1].value
 
     def render(self) -> None:
@@ -259,7 +260,7 @@ class CompareApp:
         self._render_buurt()
 
     def table_html(self) -> str:
-        """The indicator table: one row per indicator, both scenarios and the difference."""
+        """Return the indicator table: a row per indicator, both scenarios, the difference."""
         a, b = self.pair
         if not self.table["indicators"] or a is None or b is None:
             return f"<p>{self._say('compare.none')}</p>"

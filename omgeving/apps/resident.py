@@ -212,7 +212,7 @@ class ResidentApp:
                 widget.observe(lambda _change: self.touch(), names="value")
 
     def _privacy(self) -> w.Accordion:
-        """What we store, the retention period, and this window's participant code (folded)."""
+        """Return what we store, how long, and this window's participant code (folded)."""
         ctx = self.ctx
         code = " ".join(ctx.participant[i : i + 4] for i in range(0, len(ctx.participant), 4))
         days = ctx.project.config.privacy.retention_days
@@ -319,7 +319,7 @@ class ResidentApp:
         self.list.update(listed)
 
     def _listed(self) -> dict[str, Reaction]:
-        """The reactions this visitor may see: visible ones and their own pending ones."""
+        """Return the reactions this visitor may see: visible ones and their own pending ones."""
         return public_view(self.reactions, self.ctx.participant)
 
 

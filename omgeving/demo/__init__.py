@@ -205,7 +205,7 @@ def build_demo(
     target: str | os.PathLike[str],
     *,
     overwrite: bool = False,
-    extra: Callable[[Project], None] | None = None,
+    extra: Callable[[Project], object] | None = None,
     seed: int = DEMO_SEED,
 ) -> Project:
     """Write the fictional demo project into the folder ``target``.

@@ -29,7 +29,7 @@ _POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
 
 def blob(
     rng: np.random.Generator,
-    centre: Sequence[float],
+    centre: Sequence[float] | np.ndarray,
     radius: float,
     *,
     roughness: float = 0.15,

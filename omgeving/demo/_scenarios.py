@@ -141,7 +141,8 @@ def _housing(rng, ctx, sites, density, taken):
 
 
 def _compact(rng, ctx: _Context) -> list[dict]:
-    main, taken = ctx.main, []
+    main = ctx.main
+    taken: list[BaseGeometry] = []
     rows = _housing(
         rng,
         ctx,

@@ -1,5 +1,7 @@
-"""Files for other systems, both ways: exports for GIS and Excel (GeoPackage, GeoJSON, CSV),
-OpenStad's inzendingen (import and export) and GIO for the DSO.
+"""Files for other systems, both ways.
+
+Exports for GIS and Excel (GeoPackage, GeoJSON, CSV), OpenStad's inzendingen (import and
+export) and GIO for the DSO.
 
 Nothing here imports a widget or the interactive map.
 """

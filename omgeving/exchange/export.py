@@ -46,12 +46,12 @@ _RD = "EPSG:28992"
 
 
 def formula_safe(value: Any) -> Any:
-    """Return ``value`` with a leading apostrophe if a spreadsheet would run it as a formula.
+    r"""Return ``value`` with a leading apostrophe if a spreadsheet would run it as a formula.
 
     Examples
     --------
     >>> formula_safe('=HYPERLINK("http://x")')
-    '\\'=HYPERLINK("http://x")'
+    '\'=HYPERLINK("http://x")'
     >>> formula_safe(-2)
     -2
     """

@@ -677,9 +677,11 @@ def _degrees(value: Any, column: str, limit: float) -> float:
 
 
 def _compose_text(row: dict[str, Any]) -> tuple[str, int | None]:
-    """Return Titel, Samenvatting and Beschrijving as one plain text, and the length it was
-    shortened from (or None). A title or summary that only repeats the start of a longer part
-    (as our own export writes them) is left out."""
+    """Return Titel, Samenvatting and Beschrijving as one plain text, and its length before.
+
+    The length is the one the text was shortened from (or None). A title or summary that only
+    repeats the start of a longer part (as our own export writes them) is left out.
+    """
     parts = [_html_to_text(_text(row.get(c))) for c in _TEXTS]
     kept = []
     for i, part in enumerate(parts):
@@ -787,8 +789,7 @@ def _from_iso(text: str) -> datetime | None:
 
 
 def _from_lll(text: str) -> datetime | None:
-    """Read moment's 'LLL' in Dutch ("3 maart 2025 14:05") or English ("March 3, 2025 2:05
-    PM")."""
+    """Read moment's 'LLL' in Dutch ("3 maart 2025 14:05") or English ("March 3, 2025 2:05 PM")."""
     try:
         if found := _LLL_NL.match(text):
             day, month, year, hour, minute = found.groups()
@@ -883,9 +884,11 @@ def _openstad_row(r: Any) -> list[Any]:
 
 
 def _html(text: str) -> str:
-    """Return plain text as HTML; a first character a spreadsheet would take for a formula
-    becomes a character reference (``-2`` → ``&#45;2``), which OpenStad shows as the
-    character and our import decodes, where an apostrophe would stay in the text."""
+    """Return plain text as HTML, with no first character a spreadsheet takes for a formula.
+
+    Such a character becomes a character reference (``-2`` → ``&#45;2``), which OpenStad shows
+    as the character and our import decodes, where an apostrophe would stay in the text.
+    """
     encoded = html.escape(text, quote=False)
     if encoded.startswith(_FORMULA_START):
         return f"&#{ord(encoded[0])};{encoded[1:]}"

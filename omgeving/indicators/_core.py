@@ -511,12 +511,13 @@ def compare(
     if baseline not in scenarios:
         raise ValueError(f"baseline {baseline!r} is not one of {', '.join(scenarios)}")
     layers = _as_layers(layers)
-    table = None
-    for name, scenario in scenarios.items():
-        found = evaluate(scenario, layers, keys, params=params, language=language)
-        if table is None:
-            table = found.drop(columns="value")
-        table[name] = found["value"].to_numpy()
+    found = {
+        name: evaluate(scenario, layers, keys, params=params, language=language)
+        for name, scenario in scenarios.items()
+    }
+    table = next(iter(found.values())).drop(columns="value")
+    for name, frame in found.items():
+        table[name] = frame["value"].to_numpy()
     for name in scenarios:
         if name != baseline:
             table[f"{name} - {baseline}"] = table[name] - table[baseline]

@@ -82,7 +82,7 @@ def participation_per_buurt(frame: pd.DataFrame, project: Project) -> pd.DataFra
 
 
 def top_agreed(frame: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """The ``n`` visible reactions most agreed with (text shown as text wherever you show it)."""
+    """Return the ``n`` visible reactions most agreed with (show their text as text)."""
     shown = frame[frame["status"].isin(PUBLIC_STATUSES)]
     columns = ["id", "thema", "buurtnaam", "scenario_naam", "tekst", "instemmingen"]
     return shown.sort_values(["instemmingen", "aangemaakt"], ascending=[False, True])[

@@ -104,7 +104,7 @@ def _background(ax: Any, project: Project) -> None:
 
 def matplotlib_reaction_map(frame: pd.DataFrame, project: Project, *, visible_only: bool = True
                   ) -> Figure:
-    """A map of the reactions (points, lines, areas), coloured by theme, with a legend."""
+    """Draw the reactions (points, lines, areas) on a map, coloured by theme, with a legend."""
     import geopandas as gpd
 
     placed = frame[frame.geometry.notna()]

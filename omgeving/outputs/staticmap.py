@@ -467,7 +467,7 @@ def _add_reactions(m: folium.Map, project: Project, frame: Any) -> list[tuple[st
 
 
 def _popup(fields: list[str], labels: list[str]) -> folium.GeoJsonPopup:
-    """Return a popup with a table of ``fields`` (escaped values) under their ``labels``."""
+    """Return a popup with a table of ``fields`` (escaped values) under their escaped ``labels``."""
     import folium
 
     aliases = [_text(label) for label in labels]

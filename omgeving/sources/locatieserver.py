@@ -51,8 +51,11 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Place:
-    """A place found: its ``weergavenaam`` as ``label`` (``"Kerkstraat 1, 8102EA Raalte"``),
-    its centroid in WGS 84 degrees and its ``kind``, one of :data:`KINDS`."""
+    """A place found by the Locatieserver.
+
+    Its ``weergavenaam`` as ``label`` (``"Kerkstraat 1, 8102EA Raalte"``), its centroid in
+    WGS 84 degrees and its ``kind``, one of :data:`KINDS`.
+    """
 
     label: str
     lon: float

@@ -134,7 +134,7 @@ class PostgresStore(Store):
             ) from err
 
     def _ready(self) -> psycopg.Connection:
-        """The connection; a new one if the last was lost (a server restart, a failover)."""
+        """Return the connection; a new one if the last was lost (a server restart, a failover)."""
         if self._db.broken:
             self._db.close()
             self._db = self._connect()

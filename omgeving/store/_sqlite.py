@@ -113,7 +113,7 @@ _NEXT_CHANGE = "(SELECT coalesce(max(changed), 0) + 1 FROM reactions)"
 
 
 def _missing(path: Path) -> StoreError:
-    """The error for a SQLite store that does not exist, naming the stores beside it."""
+    """Return the error for a SQLite store that does not exist, naming the stores beside it."""
     where = f"the reaction store {path} (from [store] url in omgeving.toml) does not exist"
     if not path.parent.is_dir():
         return StoreError(f"{where}, nor does its folder; correct the url")
@@ -208,10 +208,13 @@ class SQLiteStore(Store):
 
     @contextmanager
     def _transaction(self) -> Iterator[apsw.Connection]:
-        """One write transaction. Writers queue on an exclusive lock of a file beside the
-        store first: SQLite's own busy wait retries at random and lets an unlucky writer wait
-        past any timeout when a hundred processes write at once; a queue serves them in turn.
-        The kernel releases the lock when a process dies, even by kill -9."""
+        """Run one write transaction, after the writers before it.
+
+        Writers queue on an exclusive lock of a file beside the store first: SQLite's own busy
+        wait retries at random and lets an unlucky writer wait past any timeout when a hundred
+        processes write at once; a queue serves them in turn. The kernel releases the lock
+        when a process dies, even by kill -9.
+        """
         with self._queue():
             try:
                 self._db.execute("BEGIN IMMEDIATE")
