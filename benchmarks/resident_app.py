@@ -33,7 +33,7 @@ import psutil
 from playwright.sync_api import sync_playwright
 
 from omgeving.demo import build_demo
-from omgeving.serve import ServeOptions, voila_command, voila_config
+from omgeving.server.launch import ServeOptions, voila_command, voila_config
 from omgeving.web import bake_web_layers
 
 NAIVE = """\

@@ -1,5 +1,7 @@
-"""The ``omgeving`` command: demo, init, fetch, publish, serve, staff, export, report, maps,
-gio, openstad, participant, purge.
+"""The ``omgeving`` command and its subcommands.
+
+demo, init, fetch, publish, serve, staff, export, report, maps, gio, openstad, participant,
+purge.
 
 Every failure ends in one line that says what was wrong and what to do, and a non-zero exit.
 """
@@ -18,6 +20,7 @@ from omgeving._errors import OmgevingError
 __all__ = ["main"]
 
 EXIT_ERROR = 2
+_Subparsers = argparse._SubParsersAction  # the type argparse gives add_subparsers()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,7 +45,33 @@ def _parser() -> argparse.ArgumentParser:
         description="Participation on the map for a Dutch municipality's omgevingsvisie.",
     )
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    for add in (
+        _add_demo,
+        _add_init,
+        _add_fetch,
+        _add_publish,
+        _add_serve,
+        _add_staff,
+        _add_export,
+        _add_report,
+        _add_maps,
+        _add_gio,
+        _add_openstad,
+        _add_participant,
+        _add_purge,
+    ):
+        add(sub)
+    return parser
 
+
+def _project_dir(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "dir", nargs="?", default=Path("."), type=Path, help="project folder (default: here)"
+    )
+
+
+def _add_demo(sub: _Subparsers) -> None:
+    """Add the ``demo`` subcommand: its options, and the function that runs it."""
     demo = sub.add_parser("demo", help="write the fictional demo project (Voorbeeldgemeente)")
     demo.add_argument(
         "dir",
@@ -58,6 +87,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(run=_demo)
 
+
+def _add_init(sub: _Subparsers) -> None:
+    """Add the ``init`` subcommand: its options, and the function that runs it."""
     init = sub.add_parser("init", help="make a project for real municipalities from PDOK")
     init.add_argument("dir", type=Path, help="project folder to create")
     init.add_argument(
@@ -74,19 +106,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     init.set_defaults(run=_init)
 
+
+def _add_fetch(sub: _Subparsers) -> None:
+    """Add the ``fetch`` subcommand: its options, and the function that runs it."""
     fetch = sub.add_parser("fetch", help="download a project's PDOK layers again")
-    fetch.add_argument("dir", nargs="?", default=Path("."), type=Path)
+    _project_dir(fetch)
     fetch.set_defaults(run=_fetch)
 
+
+def _add_publish(sub: _Subparsers) -> None:
+    """Add the ``publish`` subcommand: its options, and the function that runs it."""
     publish = sub.add_parser(
         "publish",
         help="show edited scenarios and layers to residents (bakes web layers and indicators)",
     )
-    publish.add_argument("dir", nargs="?", default=Path("."), type=Path)
+    _project_dir(publish)
     publish.set_defaults(run=_publish)
 
+
+def _add_serve(sub: _Subparsers) -> None:
+    """Add the ``serve`` subcommand: its options, and the function that runs it."""
     serve = sub.add_parser("serve", help="serve the resident app with Voila")
-    serve.add_argument("dir", nargs="?", default=Path("."), type=Path)
+    _project_dir(serve)
     serve.add_argument(
         "--host",
         default="127.0.0.1",
@@ -113,8 +154,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(run=_serve)
 
+
+def _add_staff(sub: _Subparsers) -> None:
+    """Add the ``staff`` subcommand: its options, and the function that runs it."""
     staff = sub.add_parser("staff", help="serve the moderation app (staff only, with a login)")
-    staff.add_argument("dir", nargs="?", default=Path("."), type=Path)
+    _project_dir(staff)
     staff.add_argument(
         "--host",
         default="127.0.0.1",
@@ -123,8 +167,11 @@ def _parser() -> argparse.ArgumentParser:
     staff.add_argument("--port", type=int, default=8867, help="port (default 8867)")
     staff.set_defaults(run=_staff)
 
+
+def _add_export(sub: _Subparsers) -> None:
+    """Add the ``export`` subcommand: its options, and the function that runs it."""
     export = sub.add_parser("export", help="export every reaction (GeoPackage, GeoJSON, CSV)")
-    export.add_argument("dir", nargs="?", default=Path("."), type=Path)
+    _project_dir(export)
     export.add_argument(
         "--format",
         default="gpkg",
@@ -136,8 +183,11 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--scenario", help="only the reactions on this scenario (its slug)")
     export.set_defaults(run=_export)
 
+
+def _add_report(sub: _Subparsers) -> None:
+    """Add the ``report`` subcommand: its options, and the function that runs it."""
     report = sub.add_parser("report", help="write the participatieverslag (HTML and PDF)")
-    report.add_argument("dir", nargs="?", default=Path("."), type=Path)
+    _project_dir(report)
     report.add_argument(
         "--out", type=Path, help="folder to write to (default: the project's exports/)"
     )
@@ -146,10 +196,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.set_defaults(run=_report)
 
+
+def _add_maps(sub: _Subparsers) -> None:
+    """Add the ``maps`` subcommand: its options, and the function that runs it."""
     maps = sub.add_parser(
         "maps", help="static HTML maps of every scenario and of the reactions, for a website"
     )
-    maps.add_argument("dir", nargs="?", default=Path("."), type=Path)
+    _project_dir(maps)
     maps.add_argument("--out", type=Path, help="folder (default: the project's exports/)")
     maps.add_argument(
         "--offline",
@@ -158,16 +211,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     maps.set_defaults(run=_maps)
 
+
+def _add_gio(sub: _Subparsers) -> None:
+    """Add the ``gio`` subcommand: its options, and the function that runs it."""
     gio = sub.add_parser(
         "gio", help="export areas as a STOP GIO with its IO and OW files, for the DSO"
     )
-    gio.add_argument("dir", nargs="?", default=Path("."), type=Path)
+    _project_dir(gio)
     source = gio.add_mutually_exclusive_group(required=True)
     source.add_argument("--scenario", help="a scenario's interventions (its slug)")
     source.add_argument("--layer", help="a layer of the project, e.g. visiegebieden")
     gio.add_argument("--out", type=Path, help="folder (default: exports/gio/<work id>/)")
     gio.set_defaults(run=_gio)
 
+
+def _add_openstad(sub: _Subparsers) -> None:
+    """Add the ``openstad`` subcommand: its options, and the function that runs it."""
     openstad = sub.add_parser(
         "openstad", help="import an OpenStad export as reactions, or export ours for OpenStad"
     )
@@ -184,6 +243,9 @@ def _parser() -> argparse.ArgumentParser:
     openstad.add_argument("--scenario", help="export: only the reactions on this scenario")
     openstad.set_defaults(run=_openstad)
 
+
+def _add_participant(sub: _Subparsers) -> None:
+    """Add the ``participant`` subcommand: its options, and the function that runs it."""
     person = sub.add_parser(
         "participant",
         help="export or erase everything of one participant (GDPR requests)",
@@ -199,15 +261,17 @@ def _parser() -> argparse.ArgumentParser:
     person.add_argument("--reason", help="why, e.g. the request's date and number")
     person.set_defaults(run=_participant)
 
+
+def _add_purge(sub: _Subparsers) -> None:
+    """Add the ``purge`` subcommand: its options, and the function that runs it."""
     purge = sub.add_parser(
         "purge", help="erase reactions older than the retention period ([privacy])"
     )
-    purge.add_argument("dir", nargs="?", default=Path("."), type=Path)
+    _project_dir(purge)
     purge.add_argument(
         "--dry-run", action="store_true", help="only say how many would be erased"
     )
     purge.set_defaults(run=_purge)
-    return parser
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -275,7 +339,7 @@ def _publish(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from omgeving.project import open_project
-    from omgeving.serve import ServeOptions, serve
+    from omgeving.server.launch import ServeOptions, serve
 
     project = open_project(args.dir)
     if not 0 < args.port < 65536:
@@ -305,7 +369,7 @@ def _staff(args: argparse.Namespace) -> int:
     import secrets
 
     from omgeving.project import open_project
-    from omgeving.serve import STAFF_APPS, ServeOptions, serve
+    from omgeving.server.launch import STAFF_APPS, ServeOptions, serve
 
     project = open_project(args.dir)
     token = project.config.staff.token

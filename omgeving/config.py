@@ -107,7 +107,7 @@ class ServeConfig:
     """The public server's limits (``omgeving serve``)."""
 
     # At most this many kernels (one per open page) at a time; 0: as many as the free memory
-    # holds (see omgeving.serve.kernel_cap). Past it, new visitors get "Het is erg druk".
+    # holds (see omgeving.server.launch.kernel_cap). Past it, new visitors get "Het is erg druk".
     max_kernels: int = 0
     # Seconds a rendered page has to connect to its kernel before the kernel is ended.
     connect_timeout: int = 60

@@ -147,7 +147,7 @@ def fetch(url: str) -> tuple[int, str]:
 
 
 def test_idle_kernels_are_configured_to_be_culled():
-    from omgeving.serve import ServeOptions, voila_config
+    from omgeving.server.launch import ServeOptions, voila_config
 
     config = voila_config(ServeOptions())
     assert config["VoilaConfiguration"]["show_tracebacks"] is False
@@ -170,7 +170,7 @@ def test_stopping_serve_stops_voila_and_its_kernels(project_copy, tmp_path):
 
     server = VoilaServer(project_copy, tmp_path / "voila.log")
     children = psutil.Process(server.proc.pid).children(recursive=True)
-    assert any("omgeving._voila" in " ".join(c.cmdline()) for c in children)
+    assert any("omgeving.server._voila" in " ".join(c.cmdline()) for c in children)
     server.stop()  # SIGTERM, as systemd or a test runner sends
     _gone, alive = psutil.wait_procs(children, timeout=20)
     assert alive == []

@@ -174,12 +174,12 @@ def typo_project(project_copy):
 @pytest.fixture
 def no_voila(monkeypatch):
     """Make starting Voila fail the test: a refused server must not get that far."""
-    import omgeving.serve
+    import omgeving.server.launch
 
     def refuse(*args, **kwargs):
         raise AssertionError(f"Voila was started: {args}")
 
-    monkeypatch.setattr(omgeving.serve.subprocess, "Popen", refuse)
+    monkeypatch.setattr(omgeving.server.launch.subprocess, "Popen", refuse)
 
 
 @pytest.mark.parametrize(
@@ -217,7 +217,7 @@ def test_report_with_a_typo_in_the_store_url_exits_non_zero(typo_project):
 
 
 def test_the_first_serve_of_a_project_without_a_store_creates_it(project_copy, monkeypatch):
-    import omgeving.serve
+    import omgeving.server.launch
     from omgeving._errors import OmgevingError
 
     for path in project_copy.glob("reactions.sqlite*"):
@@ -226,7 +226,7 @@ def test_the_first_serve_of_a_project_without_a_store_creates_it(project_copy, m
     def stop(host, port):
         raise OmgevingError("stopped after the checks")
 
-    monkeypatch.setattr(omgeving.serve, "check_port", stop)
+    monkeypatch.setattr(omgeving.server.launch, "check_port", stop)
     assert main(["serve", str(project_copy)]) == 2
     assert (project_copy / "reactions.sqlite").exists()
     assert main(["report", str(project_copy), "--no-pdf"]) == 0  # the store now opens

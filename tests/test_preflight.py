@@ -9,8 +9,8 @@ import pytest
 
 from omgeving._errors import LayerError, StoreError
 from omgeving.config import read_config, write_config
-from omgeving.preflight import check_store, check_web_layers, preflight
 from omgeving.project import open_project
+from omgeving.server.preflight import check_store, check_web_layers, preflight
 from omgeving.store import open_store
 
 

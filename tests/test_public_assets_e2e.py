@@ -273,7 +273,7 @@ def _voila_process(server) -> psutil.Process:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         for child in psutil.Process(server.proc.pid).children():
-            if "omgeving._voila" in " ".join(child.cmdline()):
+            if "omgeving.server._voila" in " ".join(child.cmdline()):
                 return child
         time.sleep(0.2)
     raise AssertionError("no Voila process under omgeving serve")

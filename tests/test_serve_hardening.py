@@ -32,7 +32,7 @@ import pytest
 
 from omgeving._errors import ConfigError, OmgevingError
 from omgeving.config import read_config, write_config
-from omgeving.serve import ServeOptions, check_port, kernel_cap, voila_config
+from omgeving.server.launch import ServeOptions, check_port, kernel_cap, voila_config
 from tests.conftest import free_port, need
 
 pytestmark = [pytest.mark.slow]
@@ -85,9 +85,9 @@ class Served:
             time.sleep(0.2)
 
     def voila(self) -> psutil.Process:
-        """The Voila process (``python -m omgeving._voila``) under ``omgeving serve``."""
+        """The Voila process (``python -m omgeving.server._voila``) under ``omgeving serve``."""
         for child in psutil.Process(self.proc.pid).children():
-            if "omgeving._voila" in " ".join(child.cmdline()):
+            if "omgeving.server._voila" in " ".join(child.cmdline()):
                 return child
         raise AssertionError("omgeving serve has no Voila process")
 
@@ -440,7 +440,7 @@ def test_odd_paths_are_404_never_500_and_the_log_names_no_address(public):
 
 
 def test_the_log_scrubber_removes_addresses_from_messages_and_tracebacks():
-    from omgeving._voila import scrub_record
+    from omgeving.server._voila import scrub_record
 
     def record(msg, *args, exc=None):
         return logging.LogRecord("tornado.application", logging.ERROR, __file__, 1, msg, args, exc)
@@ -643,20 +643,20 @@ def test_nginx_limits_page_loads_per_address_with_room_for_a_village_hall(limite
 
 def test_serve_kernel_options_reach_voila(project_copy, monkeypatch):
     """``--max-kernels`` and ``[serve]`` get to the Voila configuration."""
-    import omgeving.serve
+    import omgeving.server.launch
     from omgeving.cli import main
 
     with_serve_table(project_copy, max_kernels=9, connect_timeout=30)
     seen = {}
-    real = omgeving.serve.voila_config
+    real = omgeving.server.launch.voila_config
 
     def capture(options):
         seen["config"] = real(options)
         return seen["config"]
 
-    monkeypatch.setattr(omgeving.serve, "voila_config", capture)
-    monkeypatch.setattr(omgeving.serve, "check_port", lambda host, port: None)
-    monkeypatch.setattr(omgeving.serve.subprocess, "Popen", _Refuse)
+    monkeypatch.setattr(omgeving.server.launch, "voila_config", capture)
+    monkeypatch.setattr(omgeving.server.launch, "check_port", lambda host, port: None)
+    monkeypatch.setattr(omgeving.server.launch.subprocess, "Popen", _Refuse)
     assert main(["serve", str(project_copy), "--port", str(free_port())]) == 2
     assert seen["config"]["OmgevingKernelManager"] == {"max_kernels": 9, "connect_timeout": 30}
     assert main(["serve", str(project_copy), "--max-kernels", "11"]) == 2

@@ -26,7 +26,7 @@ from omgeving.config import EveningConfig, read_config, write_config
 from omgeving.participation import Area, validate_reaction
 from omgeving.project import open_project
 from omgeving.reactions import new_reaction_id
-from omgeving.serve import ServeOptions, prepare_runtime, voila_command
+from omgeving.server.launch import ServeOptions, prepare_runtime, voila_command
 from omgeving.store import open_store
 from tests.conftest import free_port, offline_page
 from tests.xss import PAYLOADS, assert_no_raw_html, widgets

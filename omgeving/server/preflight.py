@@ -111,8 +111,11 @@ def check_store(project: Project, *, create: bool = False) -> None:
 
 
 def _first_serve(project: Project) -> bool:
-    """Whether serving may create the store: no SQLite store at all in its folder, or a
-    PostgreSQL database (one without omgeving's tables is a new store)."""
+    """Return whether serving may create the store.
+
+    It may when its folder has no SQLite store at all, or for a PostgreSQL database (one
+    without omgeving's tables is a new store).
+    """
     from omgeving.store import sqlite_path as _sqlite_path
 
     path = _sqlite_path(project.store_url())

@@ -17,7 +17,7 @@ What the public may not do to the server, it cannot do here:
 - leave its address in the server's log: every log record of this process is scrubbed of
   IPv4 and IPv6 addresses, in its message and in its traceback.
 
-Run as ``python -m omgeving._voila ROOT --Voila.config_file_paths=DIR``; the routes come from
+Run as ``python -m omgeving.server._voila ROOT --Voila.config_file_paths=DIR``; the routes come from
 ``OmgevingVoila.routes`` in that folder's ``voila.json``.
 """
 
@@ -179,13 +179,14 @@ def page_config(config: dict[str, Any], **_context: Any) -> dict[str, Any]:
 
 
 def _error_pages() -> jinja2.Environment:
-    """The templates of our error pages (then jupyter_server's, for the staff login)."""
+    """Return the templates of our error pages (then jupyter_server's, for the staff login)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(TEMPLATE_DIR), *DEFAULT_TEMPLATE_PATH_LIST]),
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
     )
-    env.install_null_translations(newstyle=False)
+    # jinja2.ext.i18n adds install_null_translations at run time; jinja2's types lack it
+    env.install_null_translations(newstyle=False)  # type: ignore[attr-defined]
     env.globals["omg"] = page_texts()
     return env
 
@@ -252,7 +253,8 @@ class OmgevingKernelManager(AsyncMappingKernelManager):
         """Order ``notebook``'s pool so that Voila hands out a ready kernel."""
         getattr(self, "_pools", {}).get(notebook, []).sort(key=lambda task: not _ready(task))
 
-    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:
+    # jupyter_client types the async manager's start_kernel/shutdown_all as its sync base's
+    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
         """Start a kernel; a pool's waits for room, a page's raises when there is none."""
         pooled = (kwargs.get("env") or {}).get("VOILA_PREHEAT") == "True"
         while pooled and not self.has_room() and not self._closing:
@@ -270,7 +272,7 @@ class OmgevingKernelManager(AsyncMappingKernelManager):
         self._start_reaper()
         return kernel_id
 
-    async def shutdown_all(self, *args: Any, **kwargs: Any) -> None:
+    async def shutdown_all(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         self._closing = True
         if self._reaper is not None:
             self._reaper.stop()
@@ -384,7 +386,7 @@ def _as_bytes(part: Any) -> bytes:
 class _PageKernels:
     """The kernel manager as one page sees it: it notes which kernel the page got."""
 
-    def __init__(self, manager: OmgevingKernelManager, page: _PageHandler) -> None:
+    def __init__(self, manager: Any, page: _PageHandler) -> None:
         self._manager = manager
         self._page = page
 
@@ -448,7 +450,7 @@ class _PageHandler(TornadoVoilaHandler):
 class _TemplateStatic(TemplateStaticFileHandler):
     """The static files of our template only (``/voila/templates/omgeving/static/...``)."""
 
-    def initialize(self, template: str) -> None:  # type: ignore[override]
+    def initialize(self, template: str) -> None:
         self.template = template
         super().initialize()
 
@@ -462,8 +464,9 @@ class _TemplateStatic(TemplateStaticFileHandler):
 class _NotFound(JupyterHandler):
     """Any other path: 404, with our page."""
 
-    async def prepare(self) -> None:
-        await super().prepare()  # the staff server sends a visitor without login to log in
+    async def prepare(self, *, _redirect_to_login: bool = True) -> None:
+        # the staff server sends a visitor without login to log in
+        await super().prepare(_redirect_to_login=_redirect_to_login)
         if not self._finished:
             raise web.HTTPError(404)
 
@@ -492,7 +495,7 @@ class OmgevingVoila(Voila):
         self.voila_configuration.page_config_hook = page_config
 
     def start(self) -> None:
-        self.tornado_settings = {
+        self.tornado_settings: dict[str, Any] = {
             **self.tornado_settings,
             "log_function": log_request,  # tornado would log each client's address
             "jinja2_env": _error_pages(),  # jupyter_server's need settings Voila lacks: 500

@@ -1,11 +1,11 @@
-"""Serve the apps with Voila: the public server, and the staff server behind a login.
+"""Start the Voila servers: the public one for residents, and the staff one behind a login.
 
 The public server (``omgeving serve``) has the resident app at ``/``, the wall at
 ``/scherm`` and the table at ``/tafel``, configured for the public: tracebacks off, theme and
 template overrides off, no static files, no file tree, pre-started kernels, idle kernels culled
 (Voila does not end a kernel when its tab closes), at most ``max_kernels`` kernels at a time
 (by default what the free memory holds, :func:`kernel_cap`) and the kernel of a page that
-never connected ended after ``connect_timeout`` seconds (:mod:`omgeving._voila`). Any other
+never connected ended after ``connect_timeout`` seconds (:mod:`omgeving.server._voila`). Any other
 path is a 404: the staff app is never served there. The staff server (``omgeving staff``)
 serves only the moderation app, on 127.0.0.1 by default, and asks for the project's staff
 token.
@@ -40,7 +40,9 @@ __all__ = [
     "available_memory",
     "check_port",
     "kernel_cap",
+    "prepare_runtime",
     "serve",
+    "voila_command",
     "voila_config",
 ]
 
@@ -54,7 +56,7 @@ PUBLIC_APPS = {
 STAFF_APPS = {"/": "beheer.ipynb"}
 RESIDENT_NOTEBOOK = "kaart.ipynb"
 #: Our Voila template: the lab template plus accessible names for the map's icon buttons
-#: (``omgeving/_share/voila/templates/omgeving``; :mod:`omgeving._voila` finds it).
+#: (``omgeving/server/_share/voila/templates/omgeving``; :mod:`omgeving.server._voila` finds it).
 TEMPLATE = "omgeving"
 #: Memory one more visitor costs (a kernel running an app: ~120 MB of its own, measured as
 #: USS), and what the server, the pools' refills and the system keep (Voila itself ~130 MB).
@@ -228,7 +230,7 @@ def voila_command(runtime: Path, notebook: Path | None = None) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "omgeving._voila",
+        "omgeving.server._voila",
         str(target),
         "--no-browser",
         f"--Voila.config_file_paths={runtime}",
@@ -250,9 +252,9 @@ def serve(
     """Run Voila for ``project`` until it stops or Ctrl+C; return its exit code.
 
     ``ready(url)`` is called once the server accepts connections. Before Voila starts, the
-    store and the web layers are checked (:func:`omgeving.preflight.preflight`).
+    store and the web layers are checked (:func:`omgeving.server.preflight.preflight`).
     """
-    from omgeving.preflight import preflight
+    from omgeving.server.preflight import preflight
 
     preflight(project)  # the store and every web layer: fail now, with the fix, not in kernels
     read_manifest(project.web_dir)
