@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from omgeving._errors import LayerError, ProjectError
 from omgeving.config import CONFIG_NAME, ProjectConfig, StaffConfig, read_config, write_config
+from omgeving.files import atomic_path
 from omgeving.layers import RD, looks_like_degrees, looks_like_rd
 
 if TYPE_CHECKING:
@@ -144,9 +145,8 @@ def write_layer(gdf: gpd.GeoDataFrame, path: Path) -> Path:
         raise _no_crs(f"layer {path.stem!r}", gdf)
     if gdf.crs.to_epsg() != RD:
         gdf = gdf.to_crs(RD)
-    tmp = path.with_suffix(".parquet.tmp")
-    gdf.to_parquet(tmp, write_covering_bbox=True, index=False)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        gdf.to_parquet(tmp, write_covering_bbox=True, index=False)
     return path
 
 
@@ -419,9 +419,8 @@ def write_scenario_file(gdf: gpd.GeoDataFrame, path: Path) -> Path:
     if gdf.crs is None:
         raise _no_crs(f"scenario {path.stem!r}", gdf)
     gdf = gdf.to_crs(RD)
-    tmp = path.with_suffix(".tmp")
-    gdf.to_file(tmp, driver="GeoJSON", RFC7946="NO", WRITE_NAME="NO")
-    os.replace(tmp, path)
+    with atomic_path(path, exists=False) as tmp:
+        gdf.to_file(tmp, driver="GeoJSON", RFC7946="NO", WRITE_NAME="NO")
     return path
 
 

@@ -77,8 +77,13 @@ def service_root(variable: str, default: str) -> str:
 
     Examples
     --------
-    >>> service_root("OMGEVING_PDOK_ROOT", "https://api.pdok.nl")  # doctest: +SKIP
-    'https://api.pdok.nl'
+    >>> import os
+    >>> before = os.environ.get("OMGEVING_CBS_ROOT")
+    >>> os.environ["OMGEVING_CBS_ROOT"] = "http://127.0.0.1:8765/"
+    >>> service_root("OMGEVING_CBS_ROOT", "https://opendata.cbs.nl")
+    'http://127.0.0.1:8765'
+    >>> _ = os.environ.pop("OMGEVING_CBS_ROOT") if before is None else os.environ.update(
+    ...     OMGEVING_CBS_ROOT=before)
     """
     root = _get(variable) or default
     if not re.match(r"^https?://[^/]+", root):

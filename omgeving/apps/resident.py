@@ -164,6 +164,9 @@ class ResidentApp:
     def compose(self) -> None:
         """(Re)build every text widget in the current language."""
         ctx, cfg = self.ctx, self.ctx.project.config
+        for lang in ("nl", "en"):  # the page's own script (counters) speaks the app's language
+            self.widget.remove_class(f"omg-lang-{lang}")
+        self.widget.add_class(f"omg-lang-{ctx.lang}")
         self.form.build()
         self.list.build()
         head = [
