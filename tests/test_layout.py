@@ -205,3 +205,14 @@ def test_the_package_exports_what_it_lists():
 def test_each_subpackage_says_its_role(package):
     doc = ast.get_docstring(ast.parse(MODULES[package].read_text(encoding="utf-8")))
     assert doc and doc.strip(), f"{package} has no docstring"
+
+
+def test_environment_variables_are_read_in_settings_only():
+    """``omgeving.settings`` reads every variable; others only pass the environment on."""
+    readers = []
+    for name, path in MODULES.items():
+        text = path.read_text(encoding="utf-8")
+        for call in ("os.environ.get(", "os.getenv(", "os.environ["):
+            if call in text and name not in ("omgeving.settings", "omgeving.server._voila"):
+                readers.append(f"{name}: {call}")
+    assert readers == []

@@ -84,7 +84,7 @@ class StaffApp:
     def __init__(
         self, project_dir: str | os.PathLike[str] | None = None, *, lang: str = "nl"
     ) -> None:
-        project_dir = project_dir or os.environ.get("OMGEVING_PROJECT", ".")
+        project_dir = settings.project_dir(project_dir)
         self.project = open_project(project_dir)
         self.lang = lang
         self.area = Area.from_web(self.project.web_dir)

@@ -22,7 +22,8 @@ from typing import Any, NamedTuple
 
 import requests
 
-from omgeving._errors import ConfigError, ServiceError
+from omgeving import settings
+from omgeving._errors import ServiceError
 from omgeving.files import atomic_write
 
 __all__ = [
@@ -66,18 +67,9 @@ def service_root(variable: str, default: str) -> str:
     ConfigError
         When the variable is set to something that is not an http(s) URL.
 
-    Examples
-    --------
-    >>> service_root("OMGEVING_EXAMPLE_ROOT", "https://example.org/")
-    'https://example.org'
+    The variable is read by :func:`omgeving.settings.service_root`, where every setting is.
     """
-    root = os.environ.get(variable, "").strip() or default
-    if not re.match(r"^https?://[^/]+", root):
-        raise ConfigError(
-            f"{variable} is {root!r}, which is not a URL; "
-            f"set it to a URL such as {default} or unset it"
-        )
-    return root.rstrip("/")
+    return settings.service_root(variable, default)
 
 
 class Page(NamedTuple):
