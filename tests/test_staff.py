@@ -12,7 +12,7 @@ import pytest
 from shapely.geometry import shape
 
 from omgeving.apps import staff as staff_module
-from omgeving.apps._safe import PlainText
+from omgeving.apps._plain import PlainText
 from omgeving.apps.staff import PAGE_SIZE, StaffApp
 from omgeving.participation import Area, validate_reaction
 from omgeving.project import open_project

@@ -27,7 +27,8 @@ from shapely.geometry import shape
 
 from omgeving import settings
 from omgeving._errors import ValidationError
-from omgeving.apps._safe import friendly, plain
+from omgeving.apps._plain import plain
+from omgeving.apps._safe import friendly
 from omgeving.apps.resident import _log_to_server
 from omgeving.i18n import catalogue, t
 from omgeving.participation import Area, check_geometry, enter_paper_form, moderate, moderator_name
