@@ -18,7 +18,7 @@ import pytest
 from omgeving.project import open_project
 from omgeving.reactions import MAX_TEXT
 from omgeving.store import MAX_REASON, open_store
-from tests.conftest import LAPTOP, PHONE, VoilaServer
+from tests.conftest import LAPTOP, PHONE, VoilaServer, offline_page
 from tests.test_app_e2e import place_point
 from tests.test_evening_e2e import StaffServer, goto
 
@@ -61,18 +61,9 @@ def staff(public):
 
 def recording_page(browser, base_url: str, **options):
     """A page that answers only ``base_url`` and notes every request it attempts."""
-    context = browser.new_context(**options)
-    page = context.new_page()
+    page = offline_page(browser, base_url, **options)
     page.asked = []
     page.on("request", lambda request: page.asked.append(request.url))
-    page.route(
-        "**/*",
-        lambda route: (
-            route.continue_()
-            if route.request.url.startswith(base_url.rstrip("/"))
-            else route.fulfill(status=204, body=b"")
-        ),
-    )
     return page
 
 

@@ -6,6 +6,7 @@ from here, so loading a backend never needs the package's own ``__init__`` half 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -23,6 +24,7 @@ __all__ = [
     "Snapshot",
     "check_reason",
     "moderation",
+    "reaction_from_row",
 ]
 
 SCHEMA_VERSION = 3
@@ -137,3 +139,43 @@ def moderation(action: str, actor: object, reason: object) -> tuple[str, str, tu
 def _now() -> str:
     """Return the time now in UTC, as the store writes it (ISO 8601, to the second)."""
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def reaction_from_row(row: tuple) -> Reaction:
+    """Return the reaction of a row of the backends' reaction columns (in their order)."""
+    (
+        seq,
+        id_,
+        geometry,
+        theme,
+        text,
+        sentiment,
+        scenario,
+        channel,
+        participant,
+        buurt,
+        created,
+        status,
+        agrees,
+        reports,
+        changed,
+        reason,
+    ) = row
+    return Reaction(
+        id=id_,
+        geometry=json.loads(geometry),
+        theme=theme,
+        text=text,
+        sentiment=sentiment,
+        scenario=scenario,
+        channel=channel,
+        participant=participant,
+        buurt=buurt,
+        created=created,
+        status=status,
+        agrees=agrees,
+        reports=reports,
+        seq=seq,
+        changed=changed,
+        reason=reason,
+    )

@@ -50,6 +50,7 @@ from omgeving.store._model import (
     _now,
     check_reason,
     moderation,
+    reaction_from_row,
 )
 from omgeving.store._pg_schema import (
     _amcheck_problems,
@@ -187,7 +188,7 @@ class PostgresStore(Store):
 
     def get(self, reaction_id: str) -> Reaction | None:
         rows = self._read(f"SELECT {_COLUMNS} FROM reactions WHERE id=%s", (reaction_id,))
-        return _reaction(rows[0]) if rows else None
+        return reaction_from_row(rows[0]) if rows else None
 
     def visible(self, *, since: int = 0, scenario: str | None = None) -> list[Reaction]:
         # with a cursor, only rows added by transactions older than every running one
@@ -198,12 +199,12 @@ class PostgresStore(Store):
         if scenario is not None:
             sql += " AND scenario=%s"
             args += (scenario,)
-        return [_reaction(row) for row in self._read(sql + " ORDER BY seq", args)]
+        return [reaction_from_row(row) for row in self._read(sql + " ORDER BY seq", args)]
 
     def changes(self, since: int = 0) -> list[Reaction]:
         # only settled changes (see the module's docstring); an index on ``changed``
         return [
-            _reaction(row)
+            reaction_from_row(row)
             for row in self._read(
                 f"SELECT {_COLUMNS} FROM reactions WHERE changed>%s AND changed_xid < {_SETTLED} "
                 "ORDER BY changed",
@@ -212,7 +213,8 @@ class PostgresStore(Store):
         ]
 
     def all(self) -> list[Reaction]:
-        return [_reaction(r) for r in self._read(f"SELECT {_COLUMNS} FROM reactions ORDER BY seq")]
+        rows = self._read(f"SELECT {_COLUMNS} FROM reactions ORDER BY seq")
+        return [reaction_from_row(r) for r in rows]
 
     def count(self) -> int:
         return int(self._read("SELECT count(*) FROM reactions")[0][0])
@@ -374,7 +376,7 @@ class PostgresStore(Store):
 
     def queue(self) -> list[Reaction]:
         return [
-            _reaction(r)
+            reaction_from_row(r)
             for r in self._read(
                 f"SELECT {_COLUMNS} FROM reactions WHERE status='pending' ORDER BY seq"
             )
@@ -419,7 +421,7 @@ class PostgresStore(Store):
             ) from err
         return ParticipantData(
             participant,
-            [_reaction(r) for r in reactions],
+            [reaction_from_row(r) for r in reactions],
             [tuple(a) for a in agreements],
             [tuple(r) for r in reports],
         )
@@ -471,7 +473,9 @@ class PostgresStore(Store):
             raise StoreError(
                 f"the reaction store {self.url} cannot be read: {_first_line(err)}"
             ) from err
-        return Snapshot(_now(), [_reaction(r) for r in reactions], [AuditEntry(*a) for a in audit])
+        return Snapshot(
+            _now(), [reaction_from_row(r) for r in reactions], [AuditEntry(*a) for a in audit]
+        )
 
     # -- health ------------------------------------------------------------------------------
 
@@ -586,44 +590,6 @@ def _erase(
     )
     return len(ids)
 
-
-def _reaction(row: tuple) -> Reaction:
-    (
-        seq,
-        id_,
-        geojson,
-        theme,
-        text,
-        sentiment,
-        scenario,
-        channel,
-        participant,
-        buurt,
-        created,
-        status,
-        agrees,
-        reports,
-        changed,
-        reason,
-    ) = row
-    return Reaction(
-        id=id_,
-        geometry=json.loads(geojson),
-        theme=theme,
-        text=text,
-        sentiment=sentiment,
-        scenario=scenario,
-        channel=channel,
-        participant=participant,
-        buurt=buurt,
-        created=created,
-        status=status,
-        agrees=agrees,
-        reports=reports,
-        seq=seq,
-        changed=changed,
-        reason=reason,
-    )
 
 
 def _masked(url: str) -> str:

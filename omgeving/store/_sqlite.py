@@ -33,6 +33,7 @@ from omgeving.store._model import (
     _now,
     check_reason,
     moderation,
+    reaction_from_row,
 )
 
 __all__ = ["SQLiteStore", "repair_hint"]
@@ -256,7 +257,7 @@ class SQLiteStore(Store):
         row = self._db.execute(
             f"SELECT {_COLUMNS} FROM reactions WHERE id=?", (reaction_id,)
         ).fetchone()
-        return _reaction(row) if row else None
+        return reaction_from_row(row) if row else None
 
     def visible(self, *, since: int = 0, scenario: str | None = None) -> list[Reaction]:
         sql = f"SELECT {_COLUMNS} FROM reactions WHERE status='visible' AND seq>?"
@@ -264,20 +265,19 @@ class SQLiteStore(Store):
         if scenario is not None:
             sql += " AND scenario=?"
             args += (scenario,)
-        return [_reaction(row) for row in self._db.execute(sql + " ORDER BY seq", args)]
+        return [reaction_from_row(row) for row in self._db.execute(sql + " ORDER BY seq", args)]
 
     def changes(self, since: int = 0) -> list[Reaction]:
         return [
-            _reaction(row)
+            reaction_from_row(row)
             for row in self._db.execute(
                 f"SELECT {_COLUMNS} FROM reactions WHERE changed>? ORDER BY changed", (since,)
             )
         ]
 
     def all(self) -> list[Reaction]:
-        return [
-            _reaction(r) for r in self._db.execute(f"SELECT {_COLUMNS} FROM reactions ORDER BY seq")
-        ]
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM reactions ORDER BY seq")
+        return [reaction_from_row(r) for r in rows]
 
     def count(self) -> int:
         return int(_value(self._db, "SELECT count(*) FROM reactions"))
@@ -411,7 +411,7 @@ class SQLiteStore(Store):
 
     def queue(self) -> list[Reaction]:
         return [
-            _reaction(r)
+            reaction_from_row(r)
             for r in self._db.execute(
                 f"SELECT {_COLUMNS} FROM reactions WHERE status='pending' ORDER BY seq"
             )
@@ -437,7 +437,7 @@ class SQLiteStore(Store):
             return ParticipantData(
                 participant,
                 [
-                    _reaction(r)
+                    reaction_from_row(r)
                     for r in self._db.execute(
                         f"SELECT {_COLUMNS} FROM reactions WHERE participant=? ORDER BY seq",
                         (participant,),
@@ -638,44 +638,6 @@ def _create_or_upgrade(db: apsw.Connection, path: Path) -> None:
     db.execute(_SCHEMA)
     db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
-
-def _reaction(row: tuple) -> Reaction:
-    (
-        seq,
-        id_,
-        geometry,
-        theme,
-        text,
-        sentiment,
-        scenario,
-        channel,
-        participant,
-        buurt,
-        created,
-        status,
-        agrees,
-        reports,
-        changed,
-        reason,
-    ) = row
-    return Reaction(
-        id=id_,
-        geometry=json.loads(geometry),
-        theme=theme,
-        text=text,
-        sentiment=sentiment,
-        scenario=scenario,
-        channel=channel,
-        participant=participant,
-        buurt=buurt,
-        created=created,
-        status=status,
-        agrees=agrees,
-        reports=reports,
-        seq=seq,
-        changed=changed,
-        reason=reason,
-    )
 
 
 def _refuse_missing_or_empty(path: Path) -> None:
