@@ -193,7 +193,8 @@ def validate_reaction(
         raise ValidationError(
             f"theme {theme!r} is not one of the project's themes", key="error.theme"
         )
-    clean = clean_text(text)
+    # at the table a theme and a face are a reaction: standing people need not type
+    clean = clean_text(text, empty=None if channel == "tafel" else "error.empty")
     if sentiment is not None and (
         isinstance(sentiment, bool) or not isinstance(sentiment, int) or not -2 <= sentiment <= 2
     ):

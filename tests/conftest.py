@@ -7,6 +7,7 @@ under CI (``CI=true``): a skipped browser test proves nothing.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -181,3 +182,54 @@ def offline_page(browser, base_url: str, **context_options):
         ),
     )
     return page
+
+
+# -- the resident app's steps, as a person takes them (each counts its taps) ----------------
+
+
+class Taps:
+    """Count the taps (clicks) of a journey through the resident app."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.n = 0
+
+    def tap(self, selector: str, *, text: str | None = None) -> None:
+        """Tap the (first visible) element of ``selector``, with ``text`` if given."""
+        target = self.page.locator(selector)
+        if text is not None:
+            target = target.filter(has_text=text)
+        target.first.click()
+        self.n += 1
+
+    def tap_map(self, dx: float = 0, dy: float = 0) -> None:
+        """Tap the map at its centre moved by (dx, dy) CSS px."""
+        box = self.page.locator(".omg-mapbox .leaflet-container").first.bounding_box()
+        self.page.mouse.click(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy)
+        self.n += 1
+
+
+def choose(page, group: str, label: str) -> None:
+    """Tap the option ``label`` of a choice (``omg-theme``, ``omg-sentiment``) exactly."""
+    exact = re.compile(rf"^\s*{re.escape(label)}\s*$")
+    page.locator(f".{group} button").filter(has_text=exact).first.click()
+
+
+def place_point(page, dx: float = 0, dy: float = 0) -> None:
+    """From any step: tap *Punt*, then the map (its centre moved by dx, dy)."""
+    for leave in (".omg-stop", ".omg-back", ".omg-again"):
+        button = page.locator(leave)
+        if button.count() and button.first.is_visible():
+            button.first.click()
+            page.wait_for_selector(".omg-draw-point", state="visible", timeout=15_000)
+            break
+    page.locator(".omg-draw-point").first.click()
+    page.wait_for_selector(".omg-step-place", timeout=15_000)
+    page.wait_for_timeout(200)
+    Taps(page).tap_map(dx, dy)
+
+
+def open_list(page) -> None:
+    """Open the list of reactions (one tap from the map)."""
+    page.locator(".omg-open-list").first.click()
+    page.wait_for_selector(".omg-step-list", timeout=15_000)

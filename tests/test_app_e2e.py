@@ -9,7 +9,7 @@ import pytest
 
 from omgeving.project import open_project
 from omgeving.store import open_store
-from tests.conftest import LAPTOP, PHONE, VoilaServer, offline_page
+from tests.conftest import LAPTOP, PHONE, VoilaServer, choose, offline_page, place_point
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -27,14 +27,6 @@ def open_app(browser, server, **options):
     return page, errors
 
 
-def place_point(page):
-    page.locator(".leaflet-container").first.scroll_into_view_if_needed()
-    page.locator(".leaflet-pm-icon-marker").first.click()
-    page.wait_for_timeout(200)
-    box = page.locator(".leaflet-container").first.bounding_box()  # after any scrolling
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-
-
 def test_place_a_point_reaction_and_find_it_after_reload(
     browser, resident_server, demo_project, output_dir
 ):
@@ -46,7 +38,7 @@ def test_place_a_point_reaction_and_find_it_after_reload(
         "document.querySelector('.omg-status').innerText.includes('plek staat op de kaart')",
         timeout=15_000,
     )
-    page.locator(".omg-theme select").select_option("water & klimaat")
+    choose(page, "omg-theme", "water & klimaat")
     page.locator(".omg-text textarea").fill(text)
     page.locator(".omg-submit").click()
     page.wait_for_function(
@@ -78,7 +70,8 @@ def test_phone_view_and_refusals(browser, resident_server, output_dir):
     page.screenshot(
         path=str(output_dir / "screenshots" / "resident-demo-phone.png"), full_page=True
     )
-    page.locator(".omg-submit").click()  # nothing placed yet
+    page.locator(".omg-draw-line").click()  # nothing placed yet: a line without a point
+    page.locator(".omg-done").click()
     page.wait_for_function(
         "document.querySelector('.omg-status').innerText.includes('Kies eerst een plek')",
         timeout=15_000,
@@ -98,13 +91,14 @@ def test_phone_view_and_refusals(browser, resident_server, output_dir):
 
 def test_zooming_in_shows_building_footprints(browser, resident_server):
     page, _ = open_app(browser, resident_server, **LAPTOP)
-    before = page.locator(".leaflet-overlay-pane path").count()
+    footprints = ".leaflet-overlay-pane path[stroke='#7f2704']"  # the detail layer's style
+    before = page.locator(footprints).count()
     box = page.locator(".leaflet-container").first.bounding_box()
     for _ in range(4):
         page.mouse.dblclick(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.wait_for_timeout(600)
     page.wait_for_function(
-        f"document.querySelectorAll('.leaflet-overlay-pane path').length > {before}", timeout=20_000
+        f"document.querySelectorAll(\"{footprints}\").length > {before}", timeout=20_000
     )
     page.context.close()
 

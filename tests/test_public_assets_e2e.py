@@ -18,8 +18,7 @@ import pytest
 from omgeving.project import open_project
 from omgeving.reactions import MAX_TEXT
 from omgeving.store import MAX_REASON, open_store
-from tests.conftest import LAPTOP, PHONE, VoilaServer, offline_page
-from tests.test_app_e2e import place_point
+from tests.conftest import LAPTOP, PHONE, VoilaServer, choose, offline_page, place_point
 from tests.test_evening_e2e import StaffServer, goto
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -164,6 +163,11 @@ def test_a_50_mb_paste_is_cut_to_the_limit_said_so_and_stored(browser, public, o
     page.on("websocket", lambda ws: sockets.append(ws) if "/channels" in ws.url else None)
     goto(page, server.url)
     page.wait_for_selector(".leaflet-overlay-pane path", state="attached", timeout=60_000)
+    place_point(page)
+    page.wait_for_function(
+        "document.querySelector('.omg-status').innerText.includes('plek staat op de kaart')",
+        timeout=15_000,
+    )
     area = page.locator(".omg-text textarea")
     assert area.get_attribute("maxlength") == str(MAX_TEXT)
     limit_note = page.locator(".omg-text .omg-limit")
@@ -185,12 +189,7 @@ def test_a_50_mb_paste_is_cut_to_the_limit_said_so_and_stored(browser, public, o
     assert page.evaluate(PASTE, 50 * 2**20) == MAX_TEXT
     page.screenshot(path=str(output_dir / "screenshots" / "limit-phone.png"), full_page=True)
 
-    place_point(page)
-    page.wait_for_function(
-        "document.querySelector('.omg-status').innerText.includes('plek staat op de kaart')",
-        timeout=15_000,
-    )
-    page.locator(".omg-theme select").select_option("mobiliteit")
+    choose(page, "omg-theme", "mobiliteit")
     page.locator(".omg-submit").click()
     page.wait_for_function(
         "document.querySelector('.omg-status').innerText.includes('Bedankt')", timeout=15_000

@@ -50,5 +50,26 @@ class Context:
     def buurten(self) -> dict[str, str]:
         return {code: name for code, name, _ in self.area.buurten if code}
 
+    def theme_label(self, theme: str) -> str:
+        """Return a theme's name in the visit's language (the stored value stays Dutch)."""
+        label = getattr(self.project.config, "theme_label", None)
+        return label(theme, self.lang) if callable(label) else theme
+
+    @property
+    def identity(self) -> dict[str, str]:
+        """Return the municipality's identity for this visit's language (empty when unset)."""
+        ident = getattr(self.project.config, "identity", None)
+        if ident is None:
+            return {}
+        return {
+            "name": ident.name,
+            "logo": ident.logo,
+            "photo": ident.photo,
+            "colour": ident.colour,
+            "accent": ident.accent,
+            "welcome": ident.welcome_text(self.lang),
+            "answer_by": ident.answer_by_text(self.lang),
+        }
+
     def sentiment_label(self, value: int | None) -> str:
         return self.text(f"sentiment.{value}") if value is not None else ""

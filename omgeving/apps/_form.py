@@ -1,7 +1,8 @@
-"""The reaction form: a resident's reaction sent, or changed later.
+"""The reaction in three short steps over the map: place it, say what you think, send.
 
-Place a point, line or area (by drawing, by buurt or by address), choose a theme and a
-sentiment, write a text, send; also change one's own reaction.
+*Place*: a point, line or area drawn with our own buttons (:mod:`._draw`), or a buurt, or an
+address. *Write*: a theme, a face for the sentiment, a text. *Thanks*: a card that says what
+happens next. A resident's own reaction can be changed in the same steps.
 """
 
 from __future__ import annotations
@@ -12,22 +13,38 @@ from typing import Any
 
 import ipywidgets as w
 import shapely
-from ipyleaflet import GeoJSON, GeomanDrawControl
 
 from omgeving._errors import ServiceError, ValidationError
 from omgeving.apps._context import Context
-from omgeving.apps._mapview import ProjectMap, empty
+from omgeving.apps._draw import Drawing
+from omgeving.apps._mapview import ProjectMap
 from omgeving.apps._safe import friendly
 from omgeving.participation import change_reaction, check_geometry, submit_reaction
 from omgeving.reactions import Reaction, new_reaction_id
 
-__all__ = ["ReactionForm"]
+__all__ = ["SENTIMENTS", "ReactionForm"]
 
 SENTIMENTS = (-2, -1, 0, 1, 2)
+#: Font Awesome faces (bundled with Voila) for the sentiments, from very bad to very good.
+FACES = ("angry", "frown", "meh", "smile", "grin-stars")
+#: The drawing buttons: mode, CSS class, Font Awesome icon, catalogue key.
+MODE_BUTTONS = (
+    ("Point", "omg-draw-point", "map-marker", "draw.point"),
+    ("LineString", "omg-draw-line", "pencil", "draw.line"),
+    ("Polygon", "omg-draw-area", "square-o", "draw.area"),
+)
+
+
+def _button(label: str, css: str, *, icon: str = "", primary: bool = False) -> w.Button:
+    button = w.Button(
+        description=label, icon=icon, button_style="primary" if primary else "",
+        layout=w.Layout(width="auto"),
+    )
+    return button.add_class(css).add_class("omg-button")
 
 
 class ReactionForm:
-    """Widgets and state of one reaction being written (or changed)."""
+    """Widgets and state of one reaction being placed, written and sent (or changed)."""
 
     def __init__(
         self,
@@ -36,53 +53,51 @@ class ReactionForm:
         *,
         scenario: Callable[[], str | None],
         on_saved: Callable[[Reaction], None],
+        on_step: Callable[[str], None] = lambda _step: None,
     ) -> None:
         self.ctx = ctx
         self.pmap = pmap
         self.scenario = scenario
         self.on_saved = on_saved
+        self.on_step = on_step
         self.form_id = new_reaction_id()
         self.editing: str | None = None
         self.geometry: dict[str, Any] | None = None
         self.found: dict[str, tuple[float, float]] = {}
         self.status = w.HTML().add_class("omg-status")
-        self.draw = self._draw_control()
-        self.chosen = GeoJSON(
-            data=empty(),
-            name="gekozen plek",
-            point_style={
-                "radius": 10,
-                "color": "#000",
-                "weight": 3,
-                "fillColor": "#ffd700",
-                "fillOpacity": 1,
-            },
-        )
-        pmap.map.add(self.draw)
-        pmap.map.add(self.chosen)
-        self.widget = w.VBox(layout=w.Layout(padding="0 8px"))
+        self.drawing = Drawing(ctx, pmap, on_done=friendly(self.show_error)(self._on_drawn))
+        self.drawing.on_change.append(self._show_mode)
+        self.modes = w.HBox().add_class("omg-modes")
+        self.place_panel = w.VBox().add_class("omg-place")
+        self.write_panel = w.VBox().add_class("omg-write")
         self.build()
 
-    def _draw_control(self) -> GeomanDrawControl:
-        draw = GeomanDrawControl(position="topleft")
-        draw.marker = {"markerStyle": {}}
-        draw.polyline = {"pathOptions": {"color": "#000", "weight": 4}}
-        draw.polygon = {"pathOptions": {"color": "#000", "weight": 3}}
-        draw.circlemarker = {}
-        draw.circle = {}
-        draw.rectangle = {}
-        draw.text = {}
-        draw.drag = draw.cut = draw.rotate = False
-        draw.edit = draw.remove = True
-        draw.on_draw(friendly(self.show_error)(self._on_draw))
-        return draw
+    # -- widgets ---------------------------------------------------------------------------
 
     def build(self) -> None:
-        """(Re)create the widgets in the context's language, keeping what was typed."""
+        """(Re)create the widgets in the context's language, keeping what was chosen and typed."""
         ctx = self.ctx
-        old = getattr(self, "text", None)
-        old_theme = getattr(self, "theme", None)
-        old_sentiment = getattr(self, "sentiment", None)
+        old_text: str = getattr(getattr(self, "text", None), "value", "")
+        old_theme: str | None = getattr(getattr(self, "theme", None), "value", None)
+        old_sentiment: int | None = getattr(getattr(self, "sentiment", None), "value", None)
+        handle = friendly(self.show_error)
+
+        buttons = []
+        for mode, css, icon, key in MODE_BUTTONS:
+            button = _button(ctx.text(key), css, icon=icon)
+            button.on_click(handle(lambda _b, mode=mode: self.begin(mode)))
+            buttons.append(button)
+        self.modes.children = buttons
+
+        self.instruction = w.HTML().add_class("omg-instruction")
+        self.undo = _button(ctx.text("draw.undo"), "omg-undo", icon="undo")
+        self.undo.on_click(handle(lambda _b: self.drawing.undo()))
+        self.done = _button(ctx.text("draw.done"), "omg-done", icon="check", primary=True)
+        self.done.on_click(handle(lambda _b: self._finish()))
+        self.stop = _button(ctx.text("draw.stop"), "omg-stop", icon="times")
+        self.stop.on_click(handle(lambda _b: self.reset()))
+        self.here = _button(ctx.text("draw.here"), "omg-here", icon="crosshairs")
+        self.here.on_click(handle(lambda _b: self.drawing.add_at_centre()))
         self.buurt = w.Dropdown(
             options=[
                 (ctx.text("form.buurt_none"), ""),
@@ -92,112 +107,155 @@ class ReactionForm:
             description=ctx.text("form.by_buurt"),
             style={"description_width": "initial"},
         ).add_class("omg-buurt")
-        self.buurt.observe(friendly(self.show_error)(self._on_buurt), names="value")
+        self.buurt.observe(handle(self._on_buurt), names="value")
         self.query = w.Text(
             placeholder=ctx.text("form.search_placeholder"),
             description=ctx.text("form.search"),
+            continuous_update=False,  # Enter (or leaving the field) searches
             style={"description_width": "initial"},
         ).add_class("omg-search")
-        self.search = w.Button(
-            description=ctx.text("form.search_button"), icon="search", layout=w.Layout(width="auto")
-        ).add_class("omg-search-button")
-        self.search.on_click(friendly(self.show_error)(self._on_search))
+        self.query.observe(handle(lambda _c: self._on_search(None)), names="value")
+        self.search = _button(ctx.text("form.search_button"), "omg-search-button", icon="search")
+        self.search.on_click(handle(self._on_search))
         self.results = w.Dropdown(
             options=[],
             description=ctx.text("form.results"),
             layout=w.Layout(display="none"),
             style={"description_width": "initial"},
         ).add_class("omg-results")
-        self.results.observe(friendly(self.show_error)(self._on_result), names="value")
-        self.theme = w.Dropdown(
-            options=list(ctx.themes),
-            value=old_theme.value if old_theme else None,
+        self.results.observe(handle(self._on_result), names="value")
+        self.place_panel.children = [
+            self.instruction,
+            w.HBox([self.undo, self.done, self.stop]).add_class("omg-draw-buttons"),
+            self.here,
+            w.HTML(f"<p class='omg-or'>{ctx.say('form.or_choose')}</p>"),
+            self.buurt,
+            w.HBox([self.query, self.search]).add_class("omg-search-row"),
+            self.results,
+        ]
+
+        self.where = w.HTML().add_class("omg-where")
+        self.move = _button(ctx.text("form.other_place"), "omg-move", icon="map-marker")
+        self.move.on_click(handle(lambda _b: self.begin(_mode_of(self.geometry))))
+        self.theme = w.ToggleButtons(
+            options=[(ctx.theme_label(t), t) for t in ctx.themes],
+            value=old_theme if old_theme in ctx.themes else None,
             description=ctx.text("react.theme"),
-            style={"description_width": "initial"},
+            style={"description_width": "initial", "button_width": "auto"},
         ).add_class("omg-theme")
         self.sentiment = w.ToggleButtons(
             options=[(ctx.sentiment_label(v), v) for v in SENTIMENTS],
-            value=old_sentiment.value if old_sentiment else None,
+            value=old_sentiment,
+            icons=list(FACES),
             description=ctx.text("form.sentiment"),
             style={"description_width": "initial", "button_width": "auto"},
         ).add_class("omg-sentiment")
+        optional = ctx.channel == "tafel"
         self.text = w.Textarea(
-            value=old.value if old else "",
-            rows=4,
+            value=old_text,
+            rows=3 if optional else 4,
             placeholder=ctx.text("react.text_placeholder"),
             layout=w.Layout(width="100%"),
         ).add_class("omg-text")
-        self.submit = w.Button(
-            description=ctx.text("react.submit"),
-            button_style="primary",
-            icon="paper-plane",
-            layout=w.Layout(height="44px", width="auto"),
-        ).add_class("omg-submit")
-        self.submit.on_click(friendly(self.show_error)(self._on_submit))
-        self.cancel = w.Button(
-            description=ctx.text("form.cancel_edit"),
-            layout=w.Layout(height="44px", width="auto", display="" if self.editing else "none"),
+        label = "react.text_optional" if optional else "react.text"
+        self.submit = _button(ctx.text("react.submit"), "omg-submit", icon="paper-plane",
+                              primary=True)
+        self.submit.on_click(handle(self._on_submit))
+        self.cancel = _button(
+            ctx.text("form.cancel_edit" if self.editing else "form.back"), "omg-cancel",
+            icon="arrow-left",
         )
-        self.cancel.add_class("omg-cancel")
-        self.cancel.on_click(friendly(self.show_error)(lambda _b: self.reset()))
-        title = "form.edit_title" if self.editing else "react.title"
-        self.widget.children = [
-            w.HTML(f"<h3>{ctx.say(title)}</h3><p>{ctx.say('form.how')}</p>"),
-            self.buurt,
-            w.HBox([self.query, self.search]),
-            self.results,
+        self.cancel.on_click(handle(lambda _b: self.reset()))
+        title = "form.edit_title" if self.editing else "form.what"
+        self.write_panel.children = [
+            w.HTML(f"<h2 class='omg-step-title'>{ctx.say(title)}</h2>"),
+            w.HBox([self.where, self.move]).add_class("omg-where-row"),
             self.theme,
             self.sentiment,
-            w.HTML(f"<label>{ctx.say('react.text')}</label>"),
+            w.HTML(f"<span class='omg-label'>{ctx.say(label)}</span>"),
             self.text,
-            w.HBox([self.submit, self.cancel]),
-            self.status,
+            w.HBox([self.submit, self.cancel]).add_class("omg-send-row"),
         ]
+        self._show_mode()
+        self._show_where()
 
-    # -- placing -------------------------------------------------------------------------
+    # -- messages --------------------------------------------------------------------------
 
     def show_error(self, key: str) -> None:
         self.status.value = f"<span class='omg-err' role='alert'>{self.ctx.say(key)}</span>"
 
-    def show_ok(self, key: str) -> None:
-        self.status.value = f"<span class='omg-ok' role='status'>{self.ctx.say(key)}</span>"
+    def show_ok(self, key: str, **values: object) -> None:
+        self.status.value = (
+            f"<span class='omg-ok' role='status'>{self.ctx.say(key, **values)}</span>"
+        )
+
+    # -- placing ---------------------------------------------------------------------------
+
+    def begin(self, mode: str) -> None:
+        """Start placing a point, line or area: the sheet says how, the map takes taps."""
+        self.status.value = ""
+        self.drawing.start(mode)
+        self.on_step("place")
+
+    def _show_mode(self) -> None:
+        mode = self.drawing.mode
+        if not hasattr(self, "instruction"):
+            return
+        if mode is None:
+            self.instruction.value = ""
+            return
+        n = len(self.drawing.vertices)
+        self.instruction.value = (
+            f"<h2 class='omg-step-title'>{self.ctx.say('draw.where')}</h2>"
+            f"<p role='status'>{self.ctx.say(f'draw.{mode}.how')}</p>"
+        )
+        point = mode == "Point"
+        self.undo.layout.display = "none" if point else ""
+        self.done.layout.display = "none" if point else ""
+        self.undo.disabled = n == 0
+        self.here.description = self.ctx.text("draw.here" if point else "draw.here_vertex")
+
+    def _finish(self) -> None:
+        if not self.drawing.vertices:
+            raise ValidationError("nothing placed", key="react.no_point")
+        self.drawing.finish()
+
+    def _on_drawn(self, geometry: dict[str, Any]) -> None:
+        self._place(geometry, drawn=True)
 
     def _place(self, geometry: Any, *, drawn: bool) -> None:
-        # geometry comes from the browser unchecked (None for a feature without one)
+        # geometry comes from the browser or a list, unchecked (None for a feature without one)
         self.geometry = None
         check_geometry(geometry, self.ctx.area)  # the same check runs again on submit
         self.geometry = geometry
         if not drawn:
-            self.chosen.data = {
-                "type": "FeatureCollection",
-                "features": [{"type": "Feature", "geometry": geometry, "properties": {}}],
-            }
+            self.drawing.show(geometry)
+            p = shapely.geometry.shape(geometry).representative_point()
+            self.drawing.say((p.x, p.y), "react.point_set")
+        self._show_where()
         self.show_ok("react.point_set")
+        self.on_step("write")
 
-    def _on_draw(self, _control: Any, action: str, geo_json: Any) -> None:
-        if action == "remove":
-            self.geometry = None
+    def _show_where(self) -> None:
+        if not hasattr(self, "where"):
             return
-        if action not in ("create", "edit") or not isinstance(geo_json, list) or not geo_json:
-            return
-        feature = geo_json[-1]
-        geometry = feature.get("geometry") if isinstance(feature, dict) else None
-        self.chosen.data = empty()
-        self._place(geometry, drawn=True)
-        if len(geo_json) > 1:  # keep one shape: the last one drawn
-            self.draw.data = [feature]
+        kind = _mode_of(self.geometry) if self.geometry else ""
+        key = {"Point": "form.where_point", "LineString": "form.where_line",
+               "Polygon": "form.where_area"}.get(kind, "react.no_point")
+        self.where.value = f"<p>{self.ctx.say(key)}</p>"
 
     def _on_buurt(self, change: dict[str, Any]) -> None:
         code = change["new"]
         poly = next((g for c, _, g in self.ctx.area.buurten if c == code), None)
         if poly is None:
             return
-        self.draw.clear()
         self._place(json.loads(shapely.to_geojson(poly.representative_point())), drawn=False)
 
     def _on_search(self, _button: Any) -> None:
         from omgeving.sources.locatieserver import search_places
 
+        if not self.query.value.strip():
+            return
         codes = tuple(c[2:] for c in self.ctx.project.config.gemeenten)
         try:
             places = search_places(self.query.value, gemeenten=codes)
@@ -215,10 +273,9 @@ class ReactionForm:
     def _on_result(self, change: dict[str, Any]) -> None:
         lonlat = self.found.get(change["new"])
         if lonlat is not None:
-            self.draw.clear()
             self._place({"type": "Point", "coordinates": list(lonlat)}, drawn=False)
 
-    # -- sending -------------------------------------------------------------------------
+    # -- sending ---------------------------------------------------------------------------
 
     def _on_submit(self, _button: Any) -> None:
         ctx = self.ctx
@@ -242,7 +299,7 @@ class ReactionForm:
         else:
             reaction = change_reaction(ctx.store, ctx.project.config, id=self.editing, **fields)
             key = "form.changed"
-        self.reset()
+        self.reset(step=None)
         self.show_ok(key)
         self.on_saved(reaction)
 
@@ -256,22 +313,28 @@ class ReactionForm:
         self.sentiment.value = reaction.sentiment
         self.text.value = reaction.text
         self.geometry = reaction.geometry
-        self.chosen.data = {
-            "type": "FeatureCollection",
-            "features": [{"type": "Feature", "geometry": reaction.geometry, "properties": {}}],
-        }
+        if reaction.geometry is not None:
+            self.drawing.show(reaction.geometry)
+        self._show_where()
         self.show_ok("form.editing")
+        self.on_step("write")
 
-    def reset(self) -> None:
-        """Empty the form for a new reaction (with a new id)."""
+    def reset(self, *, step: str | None = "start") -> None:
+        """Empty the form for a new reaction (with a new id) and go back to ``step``."""
         self.form_id = new_reaction_id()
         self.editing = None
         self.geometry = None
         self.text.value = ""
         self.theme.value = None
         self.sentiment.value = None
-        self.draw.clear()
-        self.chosen.data = empty()
+        self.drawing.clear()
         self.found = {}
         self.build()
         self.status.value = ""
+        if step is not None:
+            self.on_step(step)
+
+
+def _mode_of(geometry: dict[str, Any] | None) -> str:
+    kind = (geometry or {}).get("type")
+    return kind if kind in ("LineString", "Polygon") else "Point"

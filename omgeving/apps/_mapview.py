@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
-from ipyleaflet import GeoJSON, Map, ScaleControl, TileLayer, basemaps
+from ipyleaflet import GeoJSON, Map, ScaleControl, TileLayer, ZoomControl, basemaps
 
 from omgeving.palette import function_colour, theme_colour
 from omgeving.web import tiles_for_bounds
@@ -48,7 +48,14 @@ def scenario_features(
 class ProjectMap:
     """An ipyleaflet map of a project with its context layers and a fit to the area."""
 
-    def __init__(self, web_dir: Path, manifest: dict[str, Any], *, height: str = "60vh") -> None:
+    def __init__(
+        self,
+        web_dir: Path,
+        manifest: dict[str, Any],
+        *,
+        height: str = "60vh",
+        zoom_position: str = "topleft",
+    ) -> None:
         self.web_dir = web_dir
         self.manifest = manifest
         minx, miny, maxx, maxy = manifest["bounds"]
@@ -68,8 +75,10 @@ class ProjectMap:
             scroll_wheel_zoom=True,
             max_zoom=19,
             min_zoom=8,
-            layout=w.Layout(height=height, min_height="340px", width="100%"),
+            zoom_control=False,
+            layout=w.Layout(height=height, min_height="200px", width="100%"),
         )
+        self.map.add(ZoomControl(position=zoom_position))
         self.map.add(ScaleControl(position="bottomleft", imperial=False))
         self.layers = self._context_layers()
         for layer in self.layers.values():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import re
 import secrets
 import sys
 import time
@@ -39,34 +40,9 @@ log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 2.0
 TABLE_IDLE_SECONDS = 60.0
-_CSS = """<style>
-.omg-app { font-size: 16px; max-width: 1400px; --jp-widgets-font-size: 16px;
-  --jp-widgets-inline-height: 36px; --jp-widgets-inline-label-width: 150px; }
-.omg-app h2 { line-height: 1.25; }
-.omg-app .widget-dropdown, .omg-app .widget-text { width: 100%; max-width: 560px; }
-.omg-app .widget-button, .omg-app .widget-toggle-button { min-height: 44px; font-size: 16px; }
-.omg-app select, .omg-app textarea, .omg-app input { font-size: 16px; }
-.omg-swatch { display:inline-block; width:14px; height:14px; margin-right:6px;
-  border:1px solid #333; vertical-align:middle; }
-.omg-status { font-weight: bold; min-height: 1.5em; }
-.omg-ok { color: #1a7f37; } .omg-err { color: #b00020; }
-.omg-fictief { background:#fff3cd; color:#3d2e00; padding:4px 8px; border-radius:4px; }
-.omg-card h4 { margin: 4px 0; font-size: 15px; } .omg-card-open { background: #fff8d6; }
-.omg-card-text { white-space: pre-wrap; overflow-wrap: anywhere; }
-</style>"""
-_TABLE_CSS = """<style>
-.omg-tafel { font-size: 24px; --jp-widgets-font-size: 22px; --jp-widgets-inline-height: 60px;
-  --jp-widgets-inline-label-width: 220px; }
-.omg-tafel.omg-app { max-width: none; }
-.omg-tafel p, .omg-tafel label, .omg-tafel .widget-label { font-size: 22px; line-height: 1.35; }
-.omg-tafel h2 { font-size: 40px; } .omg-tafel h3 { font-size: 30px; }
-.omg-tafel .widget-button, .omg-tafel .widget-toggle-button { min-height: 72px; min-width: 72px;
-  font-size: 24px; }
-.omg-tafel select, .omg-tafel textarea, .omg-tafel input { font-size: 24px; min-height: 56px; }
-.omg-tafel .leaflet-control-zoom a, .omg-tafel .leaflet-pm-toolbar a { width: 56px !important;
-  height: 56px !important; line-height: 56px !important; }
-.omg-tafel *:hover { transition: none !important; }
-</style>"""
+#: The steps of a visit; the shell's class ``omg-step-<step>`` lays the page out for each.
+STEPS = ("start", "place", "write", "thanks", "list")
+_VISITOR = re.compile(r"^[0-9a-f]{32}$")
 
 
 def resident(project_dir: str | os.PathLike[str] | None = None, *, lang: str = "nl"):
@@ -93,7 +69,13 @@ def _log_to_server() -> None:
 
 
 class ResidentApp:
-    """State and widgets of one visit (one kernel per page load in Voila)."""
+    """State and widgets of one visit (one kernel per page load in Voila).
+
+    The page is a shell: the map fills the screen (the project's title over it) and a sheet
+    holds one step at a time (:data:`STEPS`): *start* (the invitation: point, line or area),
+    *place*, *write*, *thanks*, and the *list* of reactions. The layout for phone, laptop and
+    table is CSS (``omgeving.css`` in the page template), keyed on the shell's classes.
+    """
 
     def __init__(
         self,
@@ -113,11 +95,14 @@ class ResidentApp:
             channel="tafel" if kiosk else "online",
         )
         self.cursor = 0
+        self.step = "start"
+        self.highlighted: str | None = None
         self.reactions: dict[str, Reaction] = {}  # every change seen, any status
         self.last_activity = time.monotonic()
         self.pmap = ProjectMap(
-            project.web_dir, self.ctx.manifest, height="65vh" if kiosk else "60vh"
+            project.web_dir, self.ctx.manifest, height="100%", zoom_position="bottomright"
         )
+        self.pmap.map.scroll_wheel_zoom = False  # the wheel scrolls the page until a click
         self.scenario_layer = GeoJSON(
             data=empty(),
             name="scenario",
@@ -135,18 +120,30 @@ class ResidentApp:
                 "className": "omg-reactie",
             },
         )
+        self.new_layer = GeoJSON(
+            data=empty(),
+            name="uw reactie",
+            style={"color": "#000000", "weight": 5, "fillOpacity": 0.2, "className": "omg-new"},
+            point_style={"radius": 13, "color": "#000000", "weight": 4, "fillOpacity": 0,
+                         "className": "omg-new"},
+        )
         self.reactions_layer.on_click(friendly(self._show_map_error)(self._on_reaction_click))
         self.pmap.map.add(self.scenario_layer)
         self.pmap.map.add(self.reactions_layer)
+        self.pmap.map.add(self.new_layer)
         self.scenario = w.Dropdown()
         self.form = ReactionForm(
             self.ctx,
             self.pmap,
             scenario=lambda: self.scenario.value or None,
             on_saved=self._on_saved,
+            on_step=self.go,
         )
         self.list = ReactionList(self.ctx, on_edit=self._on_edit, on_change=self.refresh)
-        self.widget = w.VBox().add_class("omg-app")
+        self.visitor = w.Text(layout=w.Layout(display="none")).add_class("omg-visitor")
+        if not kiosk:  # the page's script fills in this browser's pseudonymous id
+            self.visitor.observe(friendly(self.form.show_error)(self._on_visitor), names="value")
+        self.widget = w.Box().add_class("omg-shell").add_class("omg-app")
         if kiosk:
             self.widget.add_class("omg-tafel")
         self.poller = Poller(self._tick, REFRESH_SECONDS)
@@ -164,27 +161,48 @@ class ResidentApp:
     def compose(self) -> None:
         """(Re)build every text widget in the current language."""
         ctx, cfg = self.ctx, self.ctx.project.config
+        identity = ctx.identity
         for lang in ("nl", "en"):  # the page's own script (counters) speaks the app's language
             self.widget.remove_class(f"omg-lang-{lang}")
         self.widget.add_class(f"omg-lang-{ctx.lang}")
         self.form.build()
         self.list.build()
-        head = [
-            w.HTML(_CSS + (_TABLE_CSS if self.kiosk else "")),
-            w.HTML(
-                f"<h2>{ctx.say('app.title', title=cfg.title)}</h2><p>{ctx.say('app.intro')}</p>"
-            ),
-        ]
-        if cfg.fictional:
-            head.append(w.HTML(f"<p class='omg-fictief'>{ctx.say('app.fictional')}</p>"))
-        language = w.ToggleButtons(
-            options=[("Nederlands", "nl"), ("English", "en")],
-            value=ctx.lang,
-            description=ctx.text("react.language"),
-            style={"description_width": "initial"},
+        handle = friendly(self.form.show_error)
+        name = identity.get("name") or cfg.title
+        logo = (
+            f"<img class='omg-logo' src='huisstijl/logo' alt='{html.escape(name, quote=True)}'>"
+            if identity.get("logo") else ""
         )
-        language.add_class("omg-language")
-        language.observe(friendly(self.form.show_error)(self._on_language), names="value")
+        fictional = (
+            f"<p class='omg-fictief'>{ctx.say('app.fictional')}</p>" if cfg.fictional else ""
+        )
+        colours = "".join(
+            f"--omg-{var}:{html.escape(identity[key])};"
+            for var, key in (("primary", "colour"), ("accent", "accent"))
+            if identity.get(key)
+        )
+        head = w.HTML(
+            (f"<style>.omg-shell{{{colours}}}</style>" if colours else "")
+            + f"<div class='omg-head-card'>{logo}<div><h1>{ctx.say('app.title', title=cfg.title)}"
+            "</h1></div></div>"
+        ).add_class("omg-head")
+        other = "en" if ctx.lang == "nl" else "nl"
+        switch = w.Button(
+            description={"en": "English", "nl": "Nederlands"}[other], icon="globe",
+            layout=w.Layout(width="auto"),
+        ).add_class("omg-button").add_class(f"omg-to-{other}")
+        switch.on_click(handle(lambda _b: self._on_language({"new": other})))
+        language = w.Box([switch]).add_class("omg-language")
+        home = w.Button(
+            description=ctx.text("map.home"), icon="arrows-alt",
+            layout=w.Layout(width="auto"),
+        ).add_class("omg-home").add_class("omg-button")
+        home.on_click(handle(lambda _b: self.pmap.fit()))
+        mapbox = w.Box(
+            [self.pmap.map, head, language, home, w.HTML("<div aria-hidden='true'></div>")
+             .add_class("omg-crosshair")],
+        ).add_class("omg-mapbox")
+
         old = self.scenario.value or ""
         self.scenario = w.Dropdown(
             options=[(ctx.text("scenario.none"), "")] + [(n, s) for s, n in ctx.scenarios.items()],
@@ -192,45 +210,108 @@ class ResidentApp:
             description=ctx.text("scenario.label"),
             style={"description_width": "initial"},
         ).add_class("omg-scenario")
-        self.scenario.observe(friendly(self.form.show_error)(self._on_scenario), names="value")
+        self.scenario.observe(handle(self._on_scenario), names="value")
         self.scenario_text = w.HTML(self._scenario_html(old))
-        side = w.VBox(
+        self.open_list = w.Button(
+            description=ctx.text("list.open", n=len(self._listed())), icon="comments",
+            layout=w.Layout(width="auto"),
+        ).add_class("omg-open-list").add_class("omg-button")
+        self.open_list.on_click(handle(lambda _b: self.go("list")))
+        welcome = identity.get("welcome") or ctx.text("app.intro")
+        photo = (
+            "<img class='omg-photo' src='huisstijl/foto' alt=''>" if identity.get("photo") else ""
+        )
+        self.start_panel = w.VBox(
             [
+                w.HTML(
+                    f"{photo}<p class='omg-welcome'>{html.escape(welcome)}</p>{fictional}"
+                    f"<h2 class='omg-cta'>{ctx.say('app.cta')}</h2>"
+                ),
+                self.form.modes,
+                w.HBox([self.open_list]).add_class("omg-start-links"),
                 self.scenario,
                 self.scenario_text,
-                self.form.widget,
-                self.list.widget,
-                self.pmap.legend(ctx.lang, ctx.text("layers.title")),
-                *([] if self.kiosk else [self._privacy()]),
-            ],
-            layout=w.Layout(flex="1 1 340px"),
-        )
-        body = w.Box(
-            [w.Box([self.pmap.map], layout=w.Layout(flex="2 1 480px")), side],
-            layout=w.Layout(flex_flow="row wrap", width="100%"),
-        )
-        self.widget.children = [*head, language, body]
+                self._more(),
+            ]
+        ).add_class("omg-start")
+        self.thanks = w.HTML().add_class("omg-thanks-card")
+        again = w.Button(
+            description=ctx.text("thanks.again"), icon="plus", button_style="primary",
+            layout=w.Layout(width="auto"),
+        ).add_class("omg-again").add_class("omg-button")
+        again.on_click(handle(lambda _b: self._again()))
+        see = w.Button(
+            description=ctx.text("thanks.see"), icon="comments", layout=w.Layout(width="auto"),
+        ).add_class("omg-see").add_class("omg-button")
+        see.on_click(handle(lambda _b: self.go("list")))
+        self.thanks_panel = w.VBox(
+            [self.thanks, w.HBox([again, see]).add_class("omg-send-row")]
+        ).add_class("omg-thanks")
+        back = w.Button(
+            description=ctx.text("list.back"), icon="map", layout=w.Layout(width="auto"),
+        ).add_class("omg-back").add_class("omg-button")
+        back.on_click(handle(lambda _b: self.go("start")))
+        self.list_panel = w.VBox([back, self.list.widget]).add_class("omg-list-panel")
+        self.panels = {
+            "start": self.start_panel,
+            "place": self.form.place_panel,
+            "write": self.form.write_panel,
+            "thanks": self.thanks_panel,
+            "list": self.list_panel,
+        }
+        sheet = w.VBox(
+            [self.form.status, *self.panels.values(), self.visitor],
+        ).add_class("omg-sheet")
+        self.widget.children = [mapbox, sheet]
+        self.go(self.step)
         if self.kiosk:  # any touch on the form counts as activity
             for widget in (self.form.text, self.form.theme, self.form.sentiment, self.form.buurt):
                 widget.observe(lambda _change: self.touch(), names="value")
 
-    def _privacy(self) -> w.Accordion:
-        """Return what we store, how long, and this window's participant code (folded)."""
+    def _more(self) -> w.Accordion:
+        """Return the folded extras: the map's layers, and (not at the table) privacy."""
+        ctx = self.ctx
+        parts = [self.pmap.legend(ctx.lang, ctx.text("layers.title"))]
+        titles = [ctx.text("layers.title")]
+        if not self.kiosk:
+            self.privacy = self._privacy()
+            parts.append(self.privacy)
+            titles.append(ctx.text("privacy.title"))
+        return w.Accordion(children=parts, titles=tuple(titles)).add_class("omg-more")
+
+    def _privacy(self) -> w.HTML:
+        """Return what we store, how long, and this browser's participant code."""
+        return w.HTML(self._privacy_html()).add_class("omg-privacy")
+
+    def _privacy_html(self) -> str:
         ctx = self.ctx
         code = " ".join(ctx.participant[i : i + 4] for i in range(0, len(ctx.participant), 4))
         days = ctx.project.config.privacy.retention_days
-        body = w.HTML(
+        return (
             f"<p>{ctx.say('privacy.text')}</p><p><code>{html.escape(code)}</code></p>"
             f"<p>{ctx.say('privacy.retention', days=days)}</p>"
         )
-        box = w.Accordion(children=[body], titles=(ctx.text("privacy.title"),))
-        return box.add_class("omg-privacy")
 
     def _scenario_html(self, slug: str) -> str:
         spec = next((s for s in self.ctx.manifest["scenarios"] if s["slug"] == slug), None)
         if spec is None:
             return ""
         return f"<p><b>{html.escape(spec['name'])}</b>: {html.escape(spec['description'])}</p>"
+
+    def go(self, step: str) -> None:
+        """Show ``step`` in the sheet (the shell's class lays the page out for it)."""
+        if step not in STEPS:
+            raise ValueError(f"step {step!r} is not one of {STEPS}")
+        self.touch()
+        if step != "place" and self.form.drawing.mode is not None:
+            self.form.drawing.clear()
+        if step in ("start", "list"):
+            self.new_layer.data = empty()
+        self.widget.remove_class(f"omg-step-{self.step}")
+        self.step = step
+        self.widget.add_class(f"omg-step-{step}")
+        for name, panel in self.panels.items():
+            panel.layout.display = "" if name == step else "none"
 
     # -- callbacks ---------------------------------------------------------------------------
 
@@ -242,6 +323,14 @@ class ResidentApp:
             self.ctx.lang = change["new"]
             self.compose()
             self.list.update(self._listed())
+            self._count()
+
+    def _on_visitor(self, change: dict[str, Any]) -> None:
+        value = change["new"]
+        if isinstance(value, str) and _VISITOR.match(value) and value != self.ctx.participant:
+            self.ctx.participant = value  # the same browser as before: its own reactions
+            self.privacy.value = self._privacy_html()
+            self.show(self._listed())
 
     def _on_scenario(self, change: dict[str, Any]) -> None:
         self.touch()
@@ -253,18 +342,39 @@ class ResidentApp:
 
     def _on_reaction_click(self, feature: dict[str, Any] | None = None, **_: Any) -> None:
         self.touch()
+        if self.step in ("place", "write"):
+            return  # a tap while placing is a place, not a question about a reaction
         rid = (feature or {}).get("properties", {}).get("id")
         if isinstance(rid, str):
             self.list.open(rid)
+            self.go("list")
 
     def _on_edit(self, reaction: Reaction) -> None:
         self.touch()
         self.form.start_edit(reaction)
 
-    def _on_saved(self, _reaction: Reaction) -> None:
+    def _on_saved(self, reaction: Reaction) -> None:
         self.refresh()
+        self.new_layer.data = {
+            "type": "FeatureCollection",
+            "features": [{"type": "Feature", "geometry": reaction.geometry, "properties": {}}],
+        }
+        ctx = self.ctx
+        answer = ctx.identity.get("answer_by") or ""
+        answer = answer[:1].upper() + answer[1:]  # it opens the sentence
+        next_key = "thanks.next_when" if answer else "thanks.next"
+        title = "thanks.title" if reaction.status == "visible" else "thanks.title_pending"
+        self.thanks.value = (
+            f"<div role='status'><h2 class='omg-step-title'>{ctx.say(title)}</h2>"
+            f"<p>{ctx.say(next_key, when=answer)}</p></div>"
+        )
+        self.go("thanks")
         if self.kiosk:
             self.reset_visit(keep_message=True)
+
+    def _again(self) -> None:
+        self.form.status.value = ""
+        self.go("start")
 
     def _on_connected(self) -> None:
         # a pre-started kernel ran long before this page: fetch what was stored since
@@ -283,17 +393,21 @@ class ResidentApp:
     def reset_visit(self, *, keep_message: bool = False) -> None:
         """Start clean for the next person at the table: new participant, empty form."""
         message = self.form.status.value
+        thanks = self.thanks.value
         self.ctx.participant = secrets.token_hex(16)
         self.ctx.lang = "nl"
         self.scenario.value = ""
-        self.form.reset()
+        self.form.reset(step=None)
         self.list.opened = self.list.reporting = None
+        step = "thanks" if keep_message else "start"
+        self.step = step
         self.compose()
         self.show(self._listed())
         self.pmap.fit()
         self.touch()
         if keep_message:
             self.form.status.value = message
+            self.thanks.value = thanks
 
     # -- data ------------------------------------------------------------------------------
 
@@ -320,6 +434,13 @@ class ResidentApp:
         ]
         self.reactions_layer.data = {"type": "FeatureCollection", "features": features}
         self.list.update(listed)
+        self._count()
+
+    def _count(self) -> None:
+        n = len(self.list.reactions)
+        text = self.ctx.text("list.open", n=n)
+        if self.open_list.description != text:
+            self.open_list.description = text
 
     def _listed(self) -> dict[str, Reaction]:
         """Return the reactions this visitor may see: visible ones and their own pending ones."""
