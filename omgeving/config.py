@@ -6,20 +6,25 @@ the configuration never silently changes what residents see.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 import tomli_w
 
 from omgeving._errors import ConfigError
 from omgeving.files import atomic_path, atomic_write
+from omgeving.palette import IDENTITY_ACCENT, IDENTITY_COLOUR, contrast_ratio, passing_shade
 
 __all__ = [
     "DEFAULT_THEMES",
+    "DEFAULT_THEMES_EN",
+    "IMAGE_TYPES",
     "EveningConfig",
+    "IdentityConfig",
     "PrivacyConfig",
     "ProjectConfig",
     "ScenarioRef",
@@ -47,6 +52,29 @@ DEFAULT_THEMES = (
     "erfgoed",
     "gezondheid",
 )
+#: The English names of :data:`DEFAULT_THEMES`, in the same order.
+DEFAULT_THEMES_EN = (
+    "housing",
+    "work",
+    "nature & landscape",
+    "water & climate",
+    "energy",
+    "mobility",
+    "agriculture",
+    "amenities",
+    "heritage",
+    "health",
+)
+_BUILT_IN_EN = dict(zip(DEFAULT_THEMES, DEFAULT_THEMES_EN, strict=True))
+
+#: The files a logo or photo may be, by suffix, with the type the servers send them as.
+IMAGE_TYPES = {
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+}
 
 _GM = re.compile(r"^GM\d{4}$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -123,6 +151,42 @@ class PrivacyConfig:
 
 
 @dataclass(frozen=True)
+class IdentityConfig:
+    """The municipality's own face in the apps (``[identity]``); the default is neutral."""
+
+    name: str = ""  # as residents know it, "Gemeente Raalte"; empty: the apps show the title
+    logo: str = ""  # a file in the project folder (see IMAGE_TYPES), at most 512 KB
+    photo: str = ""  # the header picture, a file like the logo, at most 2 MB
+    colour: str = IDENTITY_COLOUR  # header and main buttons, with white text (4.5:1 or more)
+    accent: str = IDENTITY_ACCENT  # focus ring and highlights (3:1 or more against white)
+    welcome: str = ""  # Dutch (B1), at most 400 characters
+    welcome_en: str = ""
+    answer_by: str = ""  # when residents hear what was done with the reactions: "in juni 2027"
+    answer_by_en: str = ""
+
+    def welcome_text(self, lang: str) -> str:
+        """Return the welcome in ``lang`` (``"nl"`` or ``"en"``; English falls back to Dutch).
+
+        Examples
+        --------
+        >>> IdentityConfig(welcome="Welkom!").welcome_text("en")
+        'Welkom!'
+        """
+        return self.welcome_en if lang == "en" and self.welcome_en else self.welcome
+
+    def answer_by_text(self, lang: str) -> str:
+        """Return when residents hear back, in ``lang`` (English falls back to Dutch).
+
+        Examples
+        --------
+        >>> identity = IdentityConfig(answer_by="in juni 2027", answer_by_en="in June 2027")
+        >>> identity.answer_by_text("en"), identity.answer_by_text("nl")
+        ('in June 2027', 'in juni 2027')
+        """
+        return self.answer_by_en if lang == "en" and self.answer_by_en else self.answer_by
+
+
+@dataclass(frozen=True)
 class ProjectConfig:
     """A project's configuration, as read from ``omgeving.toml``."""
 
@@ -131,6 +195,7 @@ class ProjectConfig:
     fictional: bool = False
     languages: tuple[str, ...] = ("nl", "en")
     themes: tuple[str, ...] = DEFAULT_THEMES
+    themes_en: tuple[str, ...] = ()  # English names, parallel to themes; () = built-in or Dutch
     moderation: str = "post"
     report_threshold: int = 3
     rate_limit: int = 10  # reactions per participant per minute
@@ -141,6 +206,25 @@ class ProjectConfig:
     staff: StaffConfig = field(default_factory=StaffConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     serve: ServeConfig = field(default_factory=ServeConfig)
+    identity: IdentityConfig = field(default_factory=IdentityConfig)
+
+    def theme_label(self, theme: str, lang: str) -> str:
+        """Return the name residents read for ``theme`` (the stored, Dutch value) in ``lang``.
+
+        English comes from ``themes_en``, else from the built-in names of
+        :data:`DEFAULT_THEMES`; a theme without either shows in Dutch.
+
+        Examples
+        --------
+        >>> config = ProjectConfig(title="T", gemeenten=("GM0177",))
+        >>> config.theme_label("natuur & landschap", "en"), config.theme_label("wonen", "nl")
+        ('nature & landscape', 'wonen')
+        """
+        if lang != "en":
+            return theme
+        if self.themes_en and theme in self.themes:
+            return self.themes_en[self.themes.index(theme)]
+        return _BUILT_IN_EN.get(theme, theme)
 
     def to_toml(self) -> str:
         """Return the configuration as TOML text."""
@@ -151,6 +235,7 @@ class ProjectConfig:
                 "fictional": self.fictional,
                 "languages": list(self.languages),
                 "themes": list(self.themes),
+                **({"themes_en": list(self.themes_en)} if self.themes_en else {}),
                 "moderation": self.moderation,
                 "report_threshold": self.report_threshold,
                 "rate_limit": self.rate_limit,
@@ -163,19 +248,24 @@ class ProjectConfig:
         }
         if self.serve != ServeConfig():
             data["serve"] = asdict(self.serve)
+        plain = asdict(IdentityConfig())
+        identity = {k: v for k, v in asdict(self.identity).items() if v != plain[k]}
+        if identity:
+            data["identity"] = identity
         if self.scenarios:
             data["scenarios"] = [asdict(s) for s in self.scenarios]
         return tomli_w.dumps(data)
 
 
 _TABLES: dict[str, set[str]] = {
-    "project": {"title", "gemeenten", "fictional", "languages", "themes", "moderation",
-                "report_threshold", "rate_limit"},
+    "project": {"title", "gemeenten", "fictional", "languages", "themes", "themes_en",
+                "moderation", "report_threshold", "rate_limit"},
     "store": {"url"},
     "evening": {"public_url", "cycle_seconds"},
     "staff": {"token"},
     "privacy": {"retention_days"},
     "serve": {"max_kernels", "connect_timeout"},
+    "identity": {f.name for f in fields(IdentityConfig)},
     "sources": {"wijken_en_buurten", "bag"},
     "scenarios": {"slug", "name", "description"},
 }
@@ -232,6 +322,23 @@ class _Where:
                 return f"{self.path}, line {number}"
         return str(self.path)
 
+    def at(self, table: str, key: str, value: object) -> str:
+        """Return ``file, [table] key = value (line n)``: the key in its own table."""
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        current, line = "", ""
+        for number, text in enumerate(self.lines, start=1):
+            header = _HEADER.match(text)
+            if header:
+                current = header.group(1)
+            elif current == table and pattern.match(text):
+                line = f" (line {number})"
+                break
+        shown = tomli_w.dumps({key: value}).strip() if value is not None else key
+        return f"{self.path}, [{table}] {shown}{line}"
+
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]\s]+)\s*\]")
+
 
 def _parse(raw: dict[str, Any], text: str, path: Path) -> ProjectConfig:
     where = _Where(text, path)
@@ -247,9 +354,11 @@ def _parse(raw: dict[str, Any], text: str, path: Path) -> ProjectConfig:
                 raise ConfigError(f"{where(table)}: '{table}' must be a table, not {row!r}")
             for key in row:
                 if key not in _TABLES[table]:
+                    near = difflib.get_close_matches(key, _TABLES[table], n=1)
                     raise ConfigError(
                         f"{where(key)}: unknown key '{key}' in [{table}]; "
                         f"known keys are {', '.join(sorted(_TABLES[table]))}"
+                        + (f"; did you mean '{near[0]}'?" if near else "")
                     )
     project = raw.get("project")
     if project is None:
@@ -260,6 +369,7 @@ def _parse(raw: dict[str, Any], text: str, path: Path) -> ProjectConfig:
         fictional=_bool(project, "fictional", where, False),
         languages=_languages(project, where),
         themes=_themes(project, where),
+        themes_en=_themes_en(project, where),
         moderation=_choice(project, "moderation", where, ("post", "pre"), "post"),
         report_threshold=_int(project, "report_threshold", where, 3, 1, 100),
         rate_limit=_int(project, "rate_limit", where, 10, 1, 1000),
@@ -271,6 +381,7 @@ def _parse(raw: dict[str, Any], text: str, path: Path) -> ProjectConfig:
         privacy=PrivacyConfig(
             retention_days=_int(raw.get("privacy", {}), "retention_days", where, 730, 30, 3650)),
         serve=_serve(raw.get("serve", {}), where),
+        identity=_identity(raw.get("identity", {}), where),
     )
 
 
@@ -314,6 +425,80 @@ def _serve(table: dict, where: _Where) -> ServeConfig:
         max_kernels=_int(table, "max_kernels", where, 0, 0, 10_000),
         connect_timeout=_int(table, "connect_timeout", where, 60, 1, 3600),
     )
+
+
+# -- [identity] -------------------------------------------------------------------------------
+
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_LONGEST = {"name": 80, "welcome": 400, "welcome_en": 400, "answer_by": 80, "answer_by_en": 80}
+
+
+def _identity(table: dict, where: _Where) -> IdentityConfig:
+    texts = {key: _identity_text(table, key, where, longest) for key, longest in _LONGEST.items()}
+    return IdentityConfig(
+        **texts,
+        logo=_image(table, "logo", where),
+        photo=_image(table, "photo", where),
+        colour=_colour(table, "colour", where, ratio=4.5),
+        accent=_colour(table, "accent", where, ratio=3.0),
+    )
+
+
+def _identity_text(table: dict, key: str, where: _Where, longest: int) -> str:
+    value = table.get(key, "")
+    if not isinstance(value, str):
+        raise ConfigError(f"{where.at('identity', key, None)}: '{key}' must be a text in "
+                          f'quotes, not {value!r}; write {key} = "..."')
+    value = value.strip()
+    if len(value) > longest:
+        raise ConfigError(
+            f"{where.at('identity', key, None)}: '{key}' has {len(value)} characters; "
+            f"residents read at most {longest} here, so make it shorter"
+        )
+    return value
+
+
+def _image(table: dict, key: str, where: _Where) -> str:
+    value = _identity_text(table, key, where, 300)
+    if not value:
+        return ""
+    path = PurePosixPath(value)
+    at = where.at("identity", key, value)
+    if path.is_absolute() or PureWindowsPath(value).is_absolute() or ".." in path.parts or (
+        "\\" in value
+    ):
+        raise ConfigError(f"{at}: give a path inside the project folder, with forward slashes, "
+                          f'for example {key} = "huisstijl/{key}.svg"')
+    if path.suffix.lower() not in IMAGE_TYPES:
+        raise ConfigError(f"{at}: a {path.suffix or 'file without a suffix'} cannot be shown; "
+                          "use an SVG, PNG, JPEG or WebP file (.svg, .png, .jpg, .webp)")
+    return value
+
+
+def _colour(table: dict, key: str, where: _Where, *, ratio: float) -> str:
+    default = getattr(IdentityConfig(), key)
+    value = table.get(key, default)
+    at = where.at("identity", key, value)
+    if not isinstance(value, str) or not _COLOUR.match(value):
+        raise ConfigError(f'{at}: write the colour as "#rrggbb", for example {key} = "{default}"')
+    value = value.lower()
+    got = contrast_ratio(value, "#ffffff")
+    if got >= ratio:
+        return value
+    need = (
+        "white text on it has a contrast of {got}:1, WCAG AA needs at least 4.5:1"
+        if key == "colour"
+        else "against white it has a contrast of {got}:1, WCAG AA needs at least 3:1 for "
+        "focus rings and highlights (non-text contrast)"
+    )
+    raise ConfigError(f"{at}: {need.format(got=_ratio(got, ratio))}. A darker colour that "
+                      f'passes: "{passing_shade(value, ratio)}".')
+
+
+def _ratio(got: float, need: float) -> str:
+    """Return a failing contrast for a message: 4.48, not 4.5, when 4.5 is needed."""
+    short = f"{got:.1f}"
+    return short if float(short) < need else f"{int(got * 100) / 100:.2f}"
 
 
 def _choice(table: dict, key: str, where: _Where, options: tuple[str, ...], default: str) -> str:
@@ -363,6 +548,27 @@ def _themes(table: dict, where: _Where) -> tuple[str, ...]:
     if bad:
         raise ConfigError(f"{where('themes')}: theme {bad[0]!r} must be 1 to 60 characters")
     return tuple(dict.fromkeys(v.strip() for v in values))
+
+
+def _themes_en(table: dict, where: _Where) -> tuple[str, ...]:
+    """Return the English theme names, one for each theme (duplicates dropped as in themes)."""
+    names = _text_list(table, "themes_en", where)
+    if names is None:
+        return ()
+    themes = [t.strip() for t in _text_list(table, "themes", where) or DEFAULT_THEMES]
+    if len(names) != len(themes):
+        raise ConfigError(
+            f"{where('themes_en')}: 'themes_en' has {len(names)} names for {len(themes)} "
+            "themes; give one English name for each theme, in the order of 'themes'"
+            + ("" if "themes" in table else " (the 10 built-in themes, as no 'themes' is set)")
+        )
+    bad = [n for n in names if not n.strip() or len(n) > 60]
+    if bad:
+        raise ConfigError(f"{where('themes_en')}: theme name {bad[0]!r} must be 1 to 60 characters")
+    first: dict[str, str] = {}
+    for theme, name in zip(themes, names, strict=True):
+        first.setdefault(theme, name.strip())  # a theme listed twice counts once, as in themes
+    return tuple(first.values())
 
 
 def _sources(table: dict, where: _Where) -> SourcesConfig:

@@ -7,16 +7,30 @@ councillor sees it. Plain data: importing this module loads no map or widget lib
 
 from __future__ import annotations
 
+import colorsys
+import re
+
 __all__ = [
     "FUNCTION_COLOURS",
+    "IDENTITY_ACCENT",
+    "IDENTITY_COLOUR",
     "LANDUSE_COLOURS",
     "OTHER_COLOUR",
     "SENTIMENT_COLOURS",
     "THEME_COLOURS",
+    "contrast_ratio",
     "function_colour",
+    "passing_shade",
     "sentiment_colour",
     "theme_colour",
 ]
+
+#: The apps' primary colour when ``[identity]`` names none (header, main buttons; white text
+#: on it has a contrast of 10.2:1).
+IDENTITY_COLOUR = "#154273"
+#: The accent when ``[identity]`` names none (focus ring, highlights): a dark orange with a
+#: contrast of 4.8:1 against white.
+IDENTITY_ACCENT = "#b35900"
 
 #: Colours of the themes, by their position in the project's list (colour-blind friendly).
 THEME_COLOURS = (
@@ -91,3 +105,63 @@ def sentiment_colour(sentiment: int | None) -> str:
 def function_colour(function: str | None, colours: dict[str, str] | None = None) -> str:
     """Return the colour of an intervention's function (``colours``: a manifest's own)."""
     return (colours or FUNCTION_COLOURS).get(str(function or ""), OTHER_COLOUR)
+
+
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _channels(colour: str) -> tuple[float, float, float]:
+    if not _HEX.match(colour):
+        raise ValueError(f"colour {colour!r} is not written as #rrggbb, for example '#154273'")
+    return (int(colour[1:3], 16) / 255, int(colour[3:5], 16) / 255, int(colour[5:7], 16) / 255)
+
+
+def _luminance(colour: str) -> float:
+    """Return the WCAG 2.x relative luminance of ``colour`` (0 black … 1 white)."""
+    red, green, blue = (
+        c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in _channels(colour)
+    )
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """Return the WCAG 2.x contrast ratio of two ``#rrggbb`` colours (1 … 21, order free).
+
+    WCAG AA asks 4.5:1 for normal text and 3:1 for large text and for focus rings and other
+    parts of the page a user must see (success criterion 1.4.11).
+
+    Raises
+    ------
+    ValueError
+        When a colour is not written as ``#rrggbb``.
+
+    Examples
+    --------
+    >>> round(contrast_ratio("#767676", "#ffffff"), 2), contrast_ratio("#000000", "#ffffff")
+    (4.54, 21.0)
+    """
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def passing_shade(colour: str, ratio: float, *, against: str = "#ffffff") -> str:
+    """Return ``colour``, or the lightest darker shade of its hue with ``ratio`` to ``against``.
+
+    The shade keeps the hue and the saturation and lowers the lightness in small steps, so
+    it is the nearest colour of the same kind that passes. ``against`` is a light colour
+    (white, the page); black has 21:1 to white, so there always is one.
+
+    Examples
+    --------
+    >>> passing_shade("#7fd3ff", 4.5)
+    '#007cbc'
+    >>> passing_shade("#154273", 4.5)
+    '#154273'
+    """
+    hue, lightness, saturation = colorsys.rgb_to_hls(*_channels(colour))
+    shade = colour.lower()
+    while contrast_ratio(shade, against) < ratio and lightness > 0:
+        lightness = max(0.0, lightness - 0.005)
+        rgb = colorsys.hls_to_rgb(hue, lightness, saturation)
+        shade = "#" + "".join(f"{round(c * 255):02x}" for c in rgb)
+    return shade

@@ -75,3 +75,20 @@ def test_wrong_value_says_what_to_use(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         read_config(tmp_path / "nope.toml")
+
+
+def test_round_trip_with_identity_and_english_themes(tmp_path):
+    from omgeving.config import IdentityConfig
+
+    config = ProjectConfig(
+        title="Test",
+        gemeenten=("GM0177",),
+        themes=("wonen", "dorpshuis"),
+        themes_en=("homes", "village hall"),
+        identity=IdentityConfig(name="Gemeente Raalte", colour="#1e6b3c", welcome="Welkom!",
+                                answer_by="in juni 2027"),
+    )
+    write_config(config, tmp_path)
+    assert read_config(tmp_path) == config
+    assert config.theme_label("dorpshuis", "en") == "village hall"
+    assert "[identity]" not in ProjectConfig(title="T", gemeenten=("GM0177",)).to_toml()

@@ -84,3 +84,20 @@ def test_json_that_is_no_feature_collection_or_broken_indicators_are_found(proje
     (project_copy / "web" / "indicators.json").write_text("{")
     with pytest.raises(LayerError, match=r"web/indicators\.json is broken \(not JSON"):
         check_web_layers(open_project(project_copy))
+
+
+def test_the_logo_and_photo_of_identity_are_checked(project_copy):
+    from omgeving._errors import ConfigError
+    from omgeving.server.preflight import check_identity
+
+    project = open_project(project_copy)
+    assert set(check_identity(project)) == {"logo", "foto"}
+    (project_copy / "huisstijl" / "landschap.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    )
+    with pytest.raises(ConfigError, match=r"landschap\.svg \(\[identity\] photo in .*\): it "
+                                          r"holds a <script>"):
+        preflight(project)
+    (project_copy / "huisstijl" / "landschap.svg").unlink()
+    with pytest.raises(ConfigError, match=r"landschap\.svg .* does not exist"):
+        preflight(project)

@@ -17,6 +17,7 @@ from omgeving.apps.staff import PAGE_SIZE, StaffApp
 from omgeving.participation import Area, validate_reaction
 from omgeving.project import open_project
 from omgeving.reactions import new_reaction_id
+from tests.xss import PAYLOADS, assert_no_raw_html
 
 XSS = [
     "<script>alert(1)</script>",
@@ -401,3 +402,115 @@ def test_all_reactions_filter_by_scenario_and_show_erased_ones(app, area):
     app.filter.value = "erased"
     assert list(app.all_rows) == [plain]
     assert "gewist (privacy)" in app.all_rows[plain].box.children[0].value
+
+
+# -- the audit log with the reactions' texts ---------------------------------------------------
+
+
+def audit_entries(app):
+    return list(app.audit_list.children)
+
+
+def entry_about(app, rid):
+    return next(e for e in audit_entries(app) if f" {rid[:8]}" in e.text)
+
+
+def test_the_log_shows_the_text_and_theme_of_each_reaction_hidden_withdrawn_or_erased(app, area):
+    hidden = add(app, area, "Een bankje bij de vijver.", theme="voorzieningen")
+    withdrawn = add(app, area, "Minder parkeerplaatsen.", theme="mobiliteit")
+    erased = add(app, area, "Mijn adres is Dorpsstraat 1.", theme="wonen")
+    app.store.moderate(hidden, "hide", actor="Anna", reason="dubbel")
+    app.store.moderate(withdrawn, "hide", actor="Anna", reason="per ongeluk")
+    app.store.moderate(withdrawn, "restore", actor="Bert", reason="toch goed")
+    app.store.withdraw(withdrawn, app.store.get(withdrawn).participant)
+    app.store.moderate(erased, "hide", actor="Anna", reason="persoonsgegevens")
+    app.store.erase_participant(app.store.get(erased).participant, actor="privacy",
+                                reason="AVG-verzoek")
+    app.refresh()
+    entry = entry_about(app, hidden).text
+    assert f"Reactie {hidden[:8]} · voorzieningen: Een bankje bij de vijver." in entry
+    assert "Anna" in entry and "verborgen" in entry and "Reden: dubbel" in entry
+    restored = [e.text for e in audit_entries(app) if withdrawn[:8] in e.text]
+    assert len(restored) == 2  # withdrawn since: staff still read what it said
+    assert all("mobiliteit: Minder parkeerplaatsen." in e for e in restored)
+    gone = [e.text for e in audit_entries(app) if erased[:8] in e.text]
+    assert len(gone) == 2 and all(f"Reactie {erased[:8]}: (gewist)" in e for e in gone)
+    assert not any("Dorpsstraat" in e.text for e in audit_entries(app))
+    summary = audit_entries(app)[0].text  # the erasure's own line is about no one reaction
+    assert "AVG-verzoek" in summary and "Reactie" not in summary
+
+
+def test_a_long_text_is_cut_to_two_lines_and_whole_in_a_fold(app, area):
+    long = "Het fietspad langs de dijk is smal. " * 12 + "Maak het breder, graag!"
+    rid = add(app, area, long)
+    short = add(app, area, "Kort.")
+    for r in (rid, short):
+        app.store.moderate(r, "hide", actor="Anna", reason="test")
+    app.refresh()
+    entry = entry_about(app, rid)
+    line = next(x for x in entry.text.splitlines() if x.startswith("Reactie"))
+    shown = line.split(": ", 1)[1]
+    assert shown.endswith("…") and len(shown) <= staff_module.SHORT_TEXT
+    assert long.startswith(shown[:-1])
+    assert entry.whole == long and entry.more == "Hele reactie lezen"
+    assert entry_about(app, short).whole == ""  # nothing more to read: no fold
+
+
+def test_the_log_in_english(project_copy, area):
+    app = StaffApp(project_copy, lang="en")
+    try:
+        rid = add(app, area, "Meer bomen.")
+        app.store.moderate(rid, "hide", actor="Anna", reason="test")
+        app.refresh()
+        assert f"Reaction {rid[:8]} · natuur & landschap: Meer bomen." in entry_about(app, rid).text
+        assert "Reason: test" in entry_about(app, rid).text
+    finally:
+        app.store.close()
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_hostile_texts_in_the_log_stay_text(app, area, payload):
+    rid = add(app, area, " ".join([payload] * (200 // len(payload) + 1)))  # over two lines
+    app.store.moderate(rid, "hide", actor=payload[:60], reason=payload)
+    app.refresh()
+    entry = entry_about(app, rid)
+    assert isinstance(entry, PlainText) and not isinstance(entry, w.HTML)
+    assert payload in entry.text and payload in entry.whole  # as typed, set as textContent
+    assert_no_raw_html(app.widget)
+
+
+def _statements(store, work) -> int:
+    """How many SQL statements ``work()`` runs on the (SQLite) store's connection."""
+    count = 0
+
+    def trace(_cursor, _sql, _bindings):
+        nonlocal count
+        count += 1
+        return True
+
+    store._db.exec_trace = trace
+    try:
+        work()
+    finally:
+        store._db.exec_trace = None
+    return count
+
+
+def test_the_log_reads_the_texts_in_one_go_however_many_entries(app, area):
+    def moderated(n):
+        for _ in range(n):
+            rid = add(app, area)
+            app.store.moderate(rid, "hide", actor="Anna", reason="reden")
+            app.store.moderate(rid, "restore", actor="Anna", reason="toch goed")
+
+    moderated(2)
+    few = (_statements(app.store, app._render_audit), _statements(app.store, app.refresh))
+    moderated(PAGE_SIZE * 2)
+    assert len(app.store.audit_log()) == 2 * (2 + PAGE_SIZE * 2)
+    many = (_statements(app.store, app._render_audit), _statements(app.store, app.refresh))
+    assert many == few, (few, many)
+    assert few[0] <= 4  # one read transaction: BEGIN, the reactions, the log, COMMIT
+    app.pages["audit"] = 3
+    app._render_audit()
+    assert len(audit_entries(app)) == PAGE_SIZE
+    assert all("Meer bomen in de straat." in e.text for e in audit_entries(app))

@@ -4,9 +4,9 @@ A thin composition of widgets over :mod:`omgeving.store`; the rules (a moderator
 reason, a paper form) are :mod:`omgeving.participation`'s. It is served only by the
 token-protected staff server, never by the public one. Every action needs the moderator's
 name, which the audit log keeps as the actor. User text (reactions, report reasons, names)
-is shown only escaped in ``HTML`` widgets (:func:`omgeving.apps._safe.plain`) and in disabled
-``Textarea`` widgets, which the browser shows as text; never in a ``Label`` or a description,
-which the page typesets as LaTeX.
+is shown only as ``textContent`` (:class:`~omgeving.apps._plain.PlainText`, and the log's
+fold with a reaction's whole text) and in disabled ``Textarea`` widgets, which the browser
+shows as text; never in a ``Label`` or a description, which the page typesets as LaTeX.
 """
 
 from __future__ import annotations
@@ -22,23 +22,26 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import ipywidgets as w
+import traitlets
 from ipyleaflet import GeoJSON, GeomanDrawControl, Map, TileLayer, basemaps
 from shapely.geometry import shape
 
 from omgeving import settings
 from omgeving._errors import ValidationError
-from omgeving.apps._plain import plain
+from omgeving.apps._plain import PlainText, plain
 from omgeving.apps._safe import friendly
 from omgeving.apps.resident import _log_to_server
 from omgeving.i18n import catalogue, t
 from omgeving.participation import Area, check_geometry, enter_paper_form, moderate, moderator_name
 from omgeving.project import open_project
 from omgeving.reactions import Reaction, new_reaction_id
-from omgeving.store import open_store
+from omgeving.store import AuditEntry, Snapshot, open_store
 
 __all__ = ["PAGE_SIZE", "StaffApp", "staff"]
 
 PAGE_SIZE = 20
+#: A reaction's text in an audit entry is cut to this many characters (one or two lines).
+SHORT_TEXT = 120
 FILTERS = ("all", "visible", "pending", "hidden", "withdrawn", "erased")
 #: Which moderation buttons a row gets, by the reaction's status.
 ROW_ACTIONS = {
@@ -61,6 +64,11 @@ _CSS = """<style>
   opacity: 1; }
 .omg-staff-status { font-weight: bold; min-height: 1.5em; }
 .omg-ok { color: #1a7f37; } .omg-err { color: #b00020; }
+.omg-staff-audit-entry { border-bottom: 1px solid #ccc; padding: 6px 0; }
+.omg-staff-fold summary { display: inline-flex; align-items: center; min-height: 44px;
+  color: #154273; text-decoration: underline; cursor: pointer; }
+.omg-staff-fold summary:focus-visible { outline: 3px solid #154273; outline-offset: 2px; }
+.omg-staff-fold p { margin: 0 0 4px; padding: 6px 8px; background: #f6f6f6; }
 </style>"""
 
 
@@ -77,6 +85,38 @@ class _Row:
     box: w.Widget
     reason: w.Textarea | None = None
     buttons: dict[str, w.Button] = field(default_factory=dict)
+
+
+class _Folded(PlainText):
+    """A text shown as typed, with a longer one under it in a fold (``<details>``).
+
+    Both are set as ``textContent``, like :class:`PlainText`: the browser never parses what
+    residents wrote. Without ``whole`` there is no fold.
+    """
+
+    _esm = """
+    function render({ model, el }) {
+      el.classList.add("omg-plain");
+      const show = () => {
+        el.textContent = model.get("text");
+        const whole = model.get("whole");
+        if (!whole) return;
+        const fold = document.createElement("details");
+        const summary = document.createElement("summary");
+        const body = document.createElement("p");
+        fold.className = "omg-staff-fold";
+        summary.textContent = model.get("more");
+        body.textContent = whole;
+        fold.append(summary, body);
+        el.append(fold);
+      };
+      model.on("change:text change:whole change:more", show);
+      show();
+    }
+    export default { render };
+    """
+    whole = traitlets.Unicode("").tag(sync=True)
+    more = traitlets.Unicode("").tag(sync=True)
 
 
 class StaffApp:
@@ -309,9 +349,10 @@ class StaffApp:
 
     def refresh(self) -> None:
         """Read the store again and redraw the queue, the list of reactions and the log."""
+        snapshot = self.store.snapshot()  # the reactions and the log as of one moment
         self._render_queue()
-        self._render_all()
-        self._render_audit()
+        self._render_all(snapshot.reactions)
+        self._render_audit(snapshot)
 
     def _page(self, kind: str, items: list) -> list:
         """Return the items of the current page of list ``kind`` and update its navigation."""
@@ -333,9 +374,10 @@ class StaffApp:
         _replace(self.queue_list, boxes or [w.Label(self._t("staff.queue.empty"))])
         self.tabs.set_title(0, self._t("staff.section.queue", n=len(items)))
 
-    def _render_all(self) -> None:
+    def _render_all(self, reactions: list[Reaction] | None = None) -> None:
         wanted, scenario = self.filter.value, self.scenario_filter.value
-        items = [r for r in reversed(self.store.all())
+        reactions = self.store.all() if reactions is None else reactions
+        items = [r for r in reversed(reactions)
                  if wanted in ("all", r.status) and scenario in ("", r.scenario)]
         self.all_rows = {
             r.id: self._row(r, ROW_ACTIONS.get(r.status, ())) for r in self._page("all", items)
@@ -344,24 +386,47 @@ class StaffApp:
         boxes = [row.box for row in self.all_rows.values()]
         _replace(self.all_list, boxes or [w.Label(self._t("staff.all.empty"))])
 
-    def _render_audit(self) -> None:
-        entries = list(reversed(self.store.audit_log()))
-        labels = []
-        for e in self._page("audit", entries):
-            action = f"staff.log.{e.action}"
-            text = self._t(
+    def _render_audit(self, snapshot: Snapshot | None = None) -> None:
+        """Redraw the log: each entry with the text and theme of the reaction it is about.
+
+        The texts come with the log, in one read (:meth:`Store.snapshot`), however many
+        entries there are; hidden and withdrawn reactions show theirs, erased ones none.
+        """
+        snapshot = self.store.snapshot() if snapshot is None else snapshot
+        reactions = {r.id: r for r in snapshot.reactions}
+        entries = list(reversed(snapshot.audit))
+        labels = [
+            self._audit_entry(e, reactions.get(e.reaction_id or ""))
+            for e in self._page("audit", entries)
+        ]
+        self.audit_info.value = self._t("staff.audit.count", n=len(entries))
+        _replace(self.audit_list, labels or [w.Label(self._t("staff.audit.empty"))])
+
+    def _audit_entry(self, e: AuditEntry, reaction: Reaction | None) -> PlainText:
+        action = f"staff.log.{e.action}"
+        lines = [
+            self._t(
                 "staff.audit.entry",
                 when=_when(e.at),
                 actor=e.actor,
                 action=self._t(action) if action in catalogue(self.lang) else e.action,
-                reaction=(e.reaction_id or "—")[:8],
-                reason=e.reason,
             )
-            labels.append(
-                plain(text).add_class("omg-staff-multiline").add_class("omg-staff-audit-entry")
-            )
-        self.audit_info.value = self._t("staff.audit.count", n=len(entries))
-        _replace(self.audit_list, labels or [w.Label(self._t("staff.audit.empty"))])
+        ]
+        whole = ""
+        if e.reaction_id:
+            short_id = e.reaction_id[:8]
+            if reaction is None or reaction.status == "erased" or not reaction.text:
+                lines.append(self._t("staff.audit.erased", reaction=short_id))
+            else:
+                text = _shorten(reaction.text)
+                whole = reaction.text if text != reaction.text else ""
+                lines.append(
+                    self._t("staff.audit.reaction", reaction=short_id, theme=reaction.theme,
+                            text=text)
+                )
+        lines.append(self._t("staff.audit.reason", reason=e.reason))
+        entry = _Folded("\n".join(lines), whole=whole, more=self._t("staff.audit.more"))
+        return entry.add_class("omg-staff-multiline").add_class("omg-staff-audit-entry")
 
     def _show_paper_state(self) -> None:
         self.paper_number.value = self._t("staff.paper.number", number=self.form_id[:8])
@@ -494,6 +559,24 @@ def _close(widget: w.Widget) -> None:
     for child in getattr(widget, "children", ()):
         _close(child)
     widget.close()
+
+
+def _shorten(text: str, limit: int = SHORT_TEXT) -> str:
+    r"""Return ``text`` on one line, cut at a word to at most ``limit`` characters with "…".
+
+    Examples
+    --------
+    >>> _shorten("Meer bomen\nin de straat", 40)
+    'Meer bomen in de straat'
+    >>> _shorten("Meer bomen in de straat", 16)
+    'Meer bomen in…'
+    """
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,.;:") + "…"
 
 
 def _when(iso: str) -> str:

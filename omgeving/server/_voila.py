@@ -4,7 +4,8 @@ Voila serves either one notebook at every path or a directory with a file tree. 
 few named apps (``/`` the resident app, ``/scherm`` the wall, ``/tafel`` the table) and no
 tree, no contents API and no other notebook: a path that is not an app is a 404, answered
 with our own page. The staff server uses the same class with only ``/`` (the moderation
-app) and a login token.
+app) and a login token, asked for on our own page (:mod:`omgeving.server._login`); the
+public server has no login route at all.
 
 What the public may not do to the server, it cannot do here:
 
@@ -33,6 +34,7 @@ from typing import Any
 
 import jinja2
 from jupyter_server import DEFAULT_TEMPLATE_PATH_LIST
+from jupyter_server.auth.identity import IdentityProvider
 from jupyter_server.auth.login import LoginFormHandler
 from jupyter_server.auth.logout import LogoutHandler
 from jupyter_server.base.handlers import JupyterHandler
@@ -52,6 +54,8 @@ from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
 from omgeving._errors import OmgevingError
 from omgeving.i18n import LANGUAGES, catalogue
+from omgeving.server._assets import identity_handlers
+from omgeving.server._login import StaffIdentity
 
 __all__ = [
     "KernelLimitError",
@@ -179,7 +183,7 @@ def page_config(config: dict[str, Any], **_context: Any) -> dict[str, Any]:
 
 
 def _error_pages() -> jinja2.Environment:
-    """Return the templates of our error pages (then jupyter_server's, for the staff login)."""
+    """Return the templates of our error pages and of the staff login (then jupyter_server's)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(TEMPLATE_DIR), *DEFAULT_TEMPLATE_PATH_LIST]),
         autoescape=True,
@@ -477,6 +481,15 @@ class OmgevingVoila(Voila):
     routes = Dict(
         {}, config=True, help="URL path (e.g. '/scherm') -> notebook file in the root folder"
     )
+    identity_files = Dict(
+        {}, config=True, help="'logo', 'foto' -> absolute file served at /huisstijl/<name>"
+    )
+    identity_provider_class = Type(
+        default_value=StaffIdentity,
+        klass=IdentityProvider,
+        config=True,
+        help="The login: jupyter_server's token login with our page and a lock-out.",
+    )
     kernel_websocket_connection_class = Type(
         default_value=PublicChannels,
         klass=BaseKernelWebsocketConnection,
@@ -526,6 +539,7 @@ class OmgevingVoila(Voila):
             "config": self.config,
             "voila_configuration": self.voila_configuration,
         }
+        handlers += identity_handlers(self.server_url, self.identity_files)
         for path, notebook in self.routes.items():
             handlers.append(
                 (

@@ -5,7 +5,9 @@ The public server (``omgeving serve``) has the resident app at ``/``, the wall a
 template overrides off, no static files, no file tree, pre-started kernels, idle kernels culled
 (Voila does not end a kernel when its tab closes), at most ``max_kernels`` kernels at a time
 (by default what the free memory holds, :func:`kernel_cap`) and the kernel of a page that
-never connected ended after ``connect_timeout`` seconds (:mod:`omgeving.server._voila`). Any other
+never connected ended after ``connect_timeout`` seconds (:mod:`omgeving.server._voila`). Of
+files it serves only the logo and photo of ``[identity]`` (``/huisstijl/logo``,
+``/huisstijl/foto``), checked before it starts. Any other
 path is a 404: the staff app is never served there. The staff server (``omgeving staff``)
 serves only the moderation app, on 127.0.0.1 by default, and asks for the project's staff
 token.
@@ -24,7 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -77,6 +79,9 @@ class ServeOptions:
     token: str = ""  # empty: no login (the public server)
     max_kernels: int = 0  # at most this many kernels at a time; 0: what the memory holds
     connect_timeout: int = 60  # seconds a rendered page has to connect to its kernel
+    # "logo", "foto" -> absolute file served at /huisstijl/<name>; serve() sets them from
+    # the project's [identity] once they passed the checks
+    identity_files: Mapping[str, str] = field(default_factory=dict)
 
 
 def available_memory() -> int:
@@ -169,7 +174,10 @@ def voila_config(options: ServeOptions) -> dict[str, Any]:
             "open_browser": False,
             "token": options.token,
         },
-        "OmgevingVoila": {"routes": dict(options.apps)},
+        "OmgevingVoila": {
+            "routes": dict(options.apps),
+            "identity_files": dict(options.identity_files),
+        },
         "VoilaConfiguration": {
             "show_tracebacks": False,
             "allow_theme_override": "NO",
@@ -252,11 +260,15 @@ def serve(
     """Run Voila for ``project`` until it stops or Ctrl+C; return its exit code.
 
     ``ready(url)`` is called once the server accepts connections. Before Voila starts, the
-    store and the web layers are checked (:func:`omgeving.server.preflight.preflight`).
+    store, the web layers, the logo and the photo are checked
+    (:func:`omgeving.server.preflight.preflight`); the logo and photo are then served at
+    ``/huisstijl/logo`` and ``/huisstijl/foto``.
     """
-    from omgeving.server.preflight import preflight
+    from omgeving.server.preflight import check_identity, preflight
 
     preflight(project)  # the store and every web layer: fail now, with the fix, not in kernels
+    files = check_identity(project)
+    options = replace(options, identity_files={name: str(p) for name, p in files.items()})
     read_manifest(project.web_dir)
     check_port(options.host, options.port)
     host = f"[{options.host}]" if ":" in options.host else options.host

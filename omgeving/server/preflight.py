@@ -1,4 +1,4 @@
-"""Check a project before a server starts: its reaction store and its baked web layers.
+"""Check a project before a server starts: its store, its baked web layers, its logo and photo.
 
 A server that starts on a damaged store or a missing web layer shows every resident Voila's
 English "There was an error when executing cell"; :func:`preflight` refuses to start instead,
@@ -12,16 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from omgeving._errors import LayerError, StoreError
+from omgeving.identity import identity_files
 from omgeving.project import Project
 
-__all__ = ["check_store", "check_web_layers", "preflight"]
+__all__ = ["check_identity", "check_store", "check_web_layers", "preflight"]
 
 _FIRST = "area.geojson"  # every app checks places against the project area
 _INDICATORS = "indicators.json"  # the compare app reads it when it is there
 
 
 def preflight(project: Project) -> None:
-    """Check the web layers and the store of ``project``; raise with the fix if one is broken.
+    """Check the web layers, logo, photo and store of ``project``; raise with the fix.
 
     The first serve of a project that has no store at all (no ``*.sqlite`` beside the one
     ``[store] url`` names, or a PostgreSQL database without the tables) creates it.
@@ -30,6 +31,8 @@ def preflight(project: Project) -> None:
     ------
     LayerError
         When ``web/manifest.json`` or a file it names is missing or not JSON.
+    ConfigError
+        When the logo or photo of ``[identity]`` is missing, too large, or not what it says.
     StoreError
         When the store is missing (and another is there), damaged, or unreachable.
 
@@ -39,7 +42,25 @@ def preflight(project: Project) -> None:
     >>> preflight(open_project("demo-project"))  # doctest: +SKIP
     """
     check_web_layers(project)
+    check_identity(project)
     check_store(project, create=_first_serve(project))
+
+
+def check_identity(project: Project) -> dict[str, Path]:
+    """Check the logo and photo that ``[identity]`` names, and return them.
+
+    Returns
+    -------
+    dict of str to Path
+        The absolute file by its name under ``/huisstijl/`` (``"logo"``, ``"foto"``).
+
+    Raises
+    ------
+    ConfigError
+        Naming the file, what is wrong with it (missing, too large, not the type its suffix
+        says, an SVG with a script or a link) and how to fix it.
+    """
+    return identity_files(project.root, project.config.identity)
 
 
 def check_web_layers(project: Project) -> None:
