@@ -10,7 +10,9 @@ import shutil
 
 import pytest
 
+from omgeving.participation import Area, validate_reaction
 from omgeving.project import open_project
+from omgeving.reactions import new_reaction_id
 from omgeving.store import open_store
 from tests.conftest import (
     LAPTOP,
@@ -21,7 +23,7 @@ from tests.conftest import (
     VoilaServer,
     offline_page,
 )
-from tests.test_evening_e2e import AXE, axe_violations, goto, need, wait_stored
+from tests.test_evening_e2e import AXE, axe_violations, goto, inside_point, need, wait_stored
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -40,7 +42,12 @@ def arrive(browser, server, path="", **size):
     page = offline_page(browser, server.url, **size)
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
-    goto(page, server.url + path, selector=".omg-step-start .omg-draw-point")
+    try:
+        goto(page, server.url + path, selector=".omg-step-start .omg-draw-point")
+    except Exception:
+        page.screenshot(path="/tmp/lead/arrive-fail.png")
+        print(page.locator("body").inner_text()[:2000], errors)
+        raise
     page.wait_for_selector(".leaflet-overlay-pane path", state="attached", timeout=60_000)
     page.wait_for_timeout(800)
     return page, errors
@@ -61,11 +68,20 @@ def shot(page, output_dir, name):
 
 
 def map_view(page) -> str:
-    """The map's view: the pane's offset and the zoom of its tiles."""
+    """The map's view: its scale (the zoom), and where a reaction sits from the map's centre.
+
+    The map's box grows and shrinks with the sheet; Leaflet keeps the centre, so the same
+    view puts a reaction at the same distance from the centre.
+    """
     return page.evaluate(
-        "() => document.querySelector('.omg-mapbox .leaflet-map-pane').style.transform + ' ' +"
-        " Array.from(document.querySelectorAll('.omg-mapbox .leaflet-tile-container'))"
-        ".map(c => c.style.transform).join(',')"
+        """() => {
+        const box = document.querySelector('.omg-mapbox').getBoundingClientRect();
+        const dot = document.querySelector('.omg-mapbox path.omg-reactie').getBoundingClientRect();
+        const scale = document.querySelector('.omg-mapbox .leaflet-control-scale-line');
+        const dx = Math.round(dot.x + dot.width / 2 - (box.x + box.width / 2));
+        const dy = Math.round(dot.y + dot.height / 2 - (box.y + box.height / 2));
+        return `${scale.textContent} ${scale.style.width} ${dx},${dy}`;
+    }"""
     )
 
 
@@ -126,13 +142,16 @@ def test_a_line_with_a_step_back_and_a_vertex_outside(browser, hall, output_dir)
     server, root = hall
     page, _ = arrive(browser, server, **PHONE)
     taps = Taps(page)
+    taps.tap(".omg-mapbox .leaflet-control-zoom-out")  # the whole municipality, with room around
+    page.wait_for_timeout(800)
     taps.tap(".omg-draw-line")
     page.wait_for_selector(".omg-step-place", timeout=15_000)
     assert page.locator(".omg-done").is_visible() and page.locator(".omg-undo").is_visible()
     taps.tap_map(-40, 0)
     taps.tap_map(40, 10)
-    taps.tap_map(0, -400)  # a mistap far off, outside the municipality
+    taps.tap_map(150, 20)  # a mistap beside it, outside the municipality
     message = page.locator(".leaflet-popup .omg-map-message")
+    shot(page, output_dir, "phone-line-outside")
     page.wait_for_function(
         "() => (document.querySelector('.leaflet-popup .omg-map-message') || {}).innerText"
         "?.includes('buiten de gemeente')",
@@ -157,6 +176,13 @@ def test_a_line_with_a_step_back_and_a_vertex_outside(browser, hall, output_dir)
 
 def test_coming_back_in_the_same_browser(browser, hall):
     server, root = hall
+    project = open_project(root)
+    with open_store(project.store_url()) as store:
+        store.add(validate_reaction(
+            id=new_reaction_id(), geometry=inside_point(root), theme="wonen",
+            text="Een wandelpad van de buren", area=Area.from_web(root / "web"),
+            themes=project.config.themes, participant="buren",
+        ))
     page, _ = arrive(browser, server, **PHONE)
     taps = Taps(page)
     taps.tap(".omg-draw-point")
@@ -173,7 +199,7 @@ def test_coming_back_in_the_same_browser(browser, hall):
     card = page.locator(".omg-list > div", has_text="Tiny houses achter de kerk").first
     card.wait_for(timeout=15_000)
     assert card.locator(".omg-edit").count() == 1  # still one's own: changeable
-    other = page.locator(".omg-list > div", has_text="wandelpad").first
+    other = page.locator(".omg-list > div", has_text="wandelpad van de buren").first
     other.locator(".omg-agree").click()
     page.wait_for_function(
         "document.querySelector('.omg-list-status').innerText.includes('eens')", timeout=15_000
@@ -182,7 +208,7 @@ def test_coming_back_in_the_same_browser(browser, hall):
     goto(page, server.url, selector=".omg-step-start .omg-open-list")
     page.wait_for_timeout(800)
     page.locator(".omg-open-list").click()
-    other = page.locator(".omg-list > div", has_text="wandelpad").first
+    other = page.locator(".omg-list > div", has_text="wandelpad van de buren").first
     other.wait_for(timeout=15_000)
     other.locator(".omg-agree").click()
     page.wait_for_function(
@@ -190,7 +216,7 @@ def test_coming_back_in_the_same_browser(browser, hall):
         timeout=15_000,
     )  # once per browser, not per page load
     with open_store(open_project(root).store_url()) as store:
-        r = next(x for x in store.all() if "wandelpad" in x.text)
+        r = next(x for x in store.all() if "wandelpad van de buren" in x.text)
     assert r.agrees == 1
     page.context.close()
 
@@ -241,7 +267,13 @@ def test_keyboard_places_a_point_a_line_and_an_area_on_the_map(browser, hall, ou
         page.keyboard.type(f"Met het toetsenbord: {mode}")
         keys += tab_to(page, ".omg-submit") + 1
         page.keyboard.press("Enter")
-        wait_stored(root, f"Met het toetsenbord: {mode}", timeout=60)
+        try:
+            wait_stored(root, f"Met het toetsenbord: {mode}", timeout=30)
+        except AssertionError:
+            shot(page, output_dir, f"keyboard-failed-{mode}")
+            with open_store(open_project(root).store_url()) as store:
+                print([x.text for x in store.all()])
+            raise
         page.wait_for_selector(".omg-step-thanks", timeout=15_000)
         keys += tab_to(page, ".omg-again") + 1
         page.keyboard.press("Enter")
@@ -318,6 +350,7 @@ def test_the_wheel_scrolls_until_the_map_is_clicked(browser, hall):
     page, _ = arrive(browser, server, **LAPTOP)
     box = page.locator(".omg-mapbox .leaflet-container").bounding_box()
     page.mouse.move(box["x"] + 200, box["y"] + 200)
+    page.wait_for_selector("path.omg-reactie", state="attached", timeout=15_000)
     before = map_view(page)
     page.mouse.wheel(0, -600)
     page.wait_for_timeout(800)

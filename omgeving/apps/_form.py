@@ -155,6 +155,7 @@ class ReactionForm:
             value=old_text,
             rows=3 if optional else 4,
             placeholder=ctx.text("react.text_placeholder"),
+            continuous_update=False,  # one message when the field is left, not one per key
             layout=w.Layout(width="100%"),
         ).add_class("omg-text")
         label = "react.text_optional" if optional else "react.text"

@@ -69,7 +69,7 @@ class ReactionList:
         self.back = w.Button(description=ctx.text("list.previous"), layout=w.Layout(width="auto"))
         self.back.on_click(friendly(self.show_error)(self._on_previous))
         self.widget.children = [
-            w.HTML(f"<h3 id='omg-list-title'>{ctx.say('list.title')}</h3>"),
+            w.HTML(f"<h2 id='omg-list-title'>{ctx.say('list.title')}</h2>"),
             self.theme,
             self.scenario,
             self.buurt,
@@ -144,7 +144,7 @@ class ReactionList:
         note = f"<em>{ctx.say('list.pending')}</em><br>" if r.status == "pending" else ""
         opened = " omg-card-open" if r.id == self.opened else ""
         body = w.HTML(
-            f"<div class='omg-card{opened}' role='article'><h4>{head}</h4>{note}"
+            f"<div class='omg-card{opened}' role='article'><h3>{head}</h3>{note}"
             f"<p class='omg-card-text'>{html.escape(r.text)}</p></div>"
         )
         agree = w.Button(
