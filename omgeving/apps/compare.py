@@ -1,9 +1,15 @@
-"""The compare app (*vergelijken*): two scenarios side by side, for residents and councillors.
+"""The compare app (*vergelijken*): two scenarios, what differs, for residents, phone first.
 
-Two maps, one per scenario, share one view: they are linked in the browser (``jslink`` of
-centre and zoom), so panning one pans the other without a round trip to the kernel. Below: a
-table of every indicator with the difference, a bar chart of one indicator over all scenarios,
-and "what does this mean for my buurt", the figures of one buurt per scenario.
+A resident picks two scenarios and reads one card per indicator: a plain headline ("Spreiden:
+30 ha minder landbouwgrond nodig dan Compact"), the two values and how it is calculated
+(folded). Below: all scenarios in one chart, and the figures of one buurt.
+
+On a laptop or a projector the two maps stand side by side and move together (``jslink`` of
+centre and zoom, in the browser). On a phone (narrower than
+:data:`~omgeving.apps._compare_html.BREAKPOINT`) the page shows one map and a switch between
+the two scenarios. The CSS decides which (media queries); the switch is a pair of radio
+buttons whose checked state the CSS reads with ``:has()``, so it answers at once, without a
+round trip to the kernel: the first map carries the second scenario too, hidden until asked.
 
 The kernel stays light: the indicators were computed when the web layers were baked
 (``web/indicators.json``, see :func:`omgeving.web.bake_indicators`), so it reads JSON and
@@ -14,8 +20,9 @@ from __future__ import annotations
 
 import html
 import json
-import math
 import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +30,16 @@ import ipywidgets as w
 from ipyleaflet import GeoJSON
 
 from omgeving import settings
+from omgeving.apps._compare_html import (
+    CSS,
+    bar_chart_svg,
+    buurt_html,
+    card_html,
+    legend_html,
+    method_html,
+    title_html,
+)
+from omgeving.apps._compare_text import format_number, unit_of
 from omgeving.apps._mapview import ProjectMap, scenario_features
 from omgeving.apps._safe import friendly
 from omgeving.apps.resident import _log_to_server
@@ -31,6 +48,7 @@ from omgeving.project import open_project
 from omgeving.web import read_manifest
 
 __all__ = [
+    "Card",
     "CompareApp",
     "bar_chart_svg",
     "compare",
@@ -38,24 +56,10 @@ __all__ = [
     "read_indicators",
 ]
 
-_CSS = """<style>
-.omg-compare { font-size: 16px; max-width: 1400px; --jp-widgets-font-size: 16px;
-  --jp-widgets-inline-height: 36px; }
-.omg-compare h2 { line-height: 1.25; }
-.omg-compare .widget-dropdown { width: 100%; max-width: 460px; }
-.omg-compare .widget-toggle-button { min-height: 44px; font-size: 16px; }
-.omg-compare table { border-collapse: collapse; width: 100%; max-width: 1100px; }
-.omg-compare th, .omg-compare td { border-bottom: 1px solid #ccc; padding: 6px 8px;
-  text-align: right; vertical-align: top; line-height: 1.4; }
-.omg-compare td { white-space: nowrap; }
-.omg-compare th:first-child, .omg-compare td:first-child { text-align: left; }
-.omg-compare .omg-explain { color: #444; font-size: 0.85em; font-weight: normal;
-  line-height: 1.4; }
-.omg-compare .omg-more { color: #8a1c00; } .omg-compare .omg-less { color: #0b4f9c; }
-.omg-compare .omg-map-title { font-weight: bold; margin: 4px 0; }
-</style>"""
-#: The bar colours of the left and right scenario in the chart (and of the others).
-LEFT, RIGHT, OTHER = "#1f5fa8", "#c2410c", "#9a9a9a"
+#: The colours of the first and the second scenario (the municipality's), and of the others.
+LEFT = "var(--omg-primary, #154273)"
+RIGHT = "var(--omg-accent, #e17000)"
+OTHER = "#8a8a8a"
 
 
 def compare(project_dir: str | os.PathLike[str] | None = None, *, lang: str = "nl"):
@@ -72,88 +76,82 @@ def read_indicators(web_dir: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def format_number(value: float | None, lang: str, *, signed: bool = False) -> str:
-    """Format a figure the Dutch or English way, with sensible precision.
+@dataclass(frozen=True)
+class Card:
+    """The widgets of one indicator's card: the figures, the fold and how it is calculated."""
 
-    Examples
-    --------
-    >>> format_number(1234567.8, "nl")
-    '1.234.568'
-    >>> format_number(12.5, "nl")
-    '12,5'
-    >>> format_number(-0.25, "en", signed=True)
-    '−0.25'
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    size = abs(value)
-    digits = 0 if size >= 100 or float(value).is_integer() else 1 if size >= 10 else 2
-    text = f"{size:,.{digits}f}"
-    if lang == "nl":
-        text = text.replace(",", " ").replace(".", ",").replace(" ", ".")
-    sign = "−" if value < 0 else ("+" if signed and value > 0 else "")
-    return sign + text
+    box: w.VBox
+    body: w.HTML
+    how: w.Checkbox
+    method: w.HTML
 
 
-def bar_chart_svg(title: str, unit: str, bars: list[tuple[str, float, str]], lang: str) -> str:
-    """Return an accessible horizontal bar chart (inline SVG) of ``(label, value, colour)``."""
-    width, label_w, row_h = 640, 220, 34
-    height = row_h * len(bars) + 16
-    top = max([abs(v) for _, v, _ in bars if not math.isnan(v)] + [1e-9])
-    rows = []
-    for i, (label, value, colour) in enumerate(bars):
-        y = 8 + i * row_h
-        length = 0 if math.isnan(value) else (width - label_w - 110) * abs(value) / top
-        rows.append(
-            f"<text x='0' y='{y + 21}' font-size='15'>{html.escape(label)}</text>"
-            f"<rect x='{label_w}' y='{y + 6}' width='{length:.1f}' height='{row_h - 12}' "
-            f"fill='{colour}'></rect>"
-            f"<text x='{label_w + length + 6:.1f}' y='{y + 21}' font-size='15'>"
-            f"{html.escape(format_number(value, lang))} {html.escape(unit)}</text>"
-        )
-    return (
-        f"<svg class='omg-chart' role='img' aria-label='{html.escape(title, quote=True)}' "
-        f"viewBox='0 0 {width} {height}' width='100%' style='max-width:{width}px'>"
-        f"<title>{html.escape(title)}</title>{''.join(rows)}</svg>"
-    )
+def _css_name(key: str) -> str:
+    return re.sub(r"[^a-z0-9_-]", "-", key.lower())
 
 
-def _number(value: float | None) -> float:
-    return math.nan if value is None else float(value)
+def _html(value: str, *classes: str) -> w.HTML:
+    widget = w.HTML(value)
+    for name in classes:
+        widget.add_class(name)
+    return widget
 
 
 class CompareApp:
-    """Two scenarios side by side: maps with one view, indicators, a chart, one buurt."""
+    """Two scenarios compared: maps with one view, a card per indicator, a chart, one buurt."""
 
-    def __init__(self, project_dir: str | os.PathLike[str] | None = None, *,
-                 lang: str = "nl") -> None:
+    def __init__(
+        self, project_dir: str | os.PathLike[str] | None = None, *, lang: str = "nl"
+    ) -> None:
         self.project = open_project(settings.project_dir(project_dir))
         self.manifest = read_manifest(self.project.web_dir)
         self.table = read_indicators(self.project.web_dir)
         self.lang = lang
-        self.names = {s["slug"]: s["name"] for s in self.manifest["scenarios"]}
-        slugs = [s for s in self.table["scenarios"] if s in self.names] or list(self.names)
-        self.slugs = slugs
-        self.maps = [ProjectMap(self.project.web_dir, self.manifest, height="48vh")
-                     for _ in range(2)]
-        self.layers = [GeoJSON(data={"type": "FeatureCollection", "features": []},
-                               name="scenario", point_style={"radius": 7, "weight": 2})
-                       for _ in range(2)]
-        for pmap, layer in zip(self.maps, self.layers, strict=True):
-            pmap.map.add(layer)
+        self.specs = {s["slug"]: s for s in self.manifest["scenarios"]}
+        self.names = {slug: spec["name"] for slug, spec in self.specs.items()}
+        self.slugs = [s for s in self.table["scenarios"] if s in self.names] or list(self.names)
+        self.maps = [
+            ProjectMap(self.project.web_dir, _without_buildings(self.manifest), height="50vh")
+            for _ in range(2)
+        ]
+        self.maps[1].fitted = True  # it follows the first map's view (and may be hidden)
+        self.layers = [self._scenario_layer(f"omg-scen-{side}") for side in "ab"]
+        #: the second scenario on the first map, for the phone's switch
+        self.overlay = self._scenario_layer("omg-scen-b-on-a")
+        self.maps[0].map.add(self.layers[0])
+        self.maps[0].map.add(self.overlay)
+        self.maps[1].map.add(self.layers[1])
         left, right = self.maps[0].map, self.maps[1].map
-        self.links = [w.jslink((left, "center"), (right, "center")),
-                      w.jslink((left, "zoom"), (right, "zoom"))]
+        self.links = [
+            w.jslink((left, "center"), (right, "center")),
+            w.jslink((left, "zoom"), (right, "zoom")),
+        ]
         self.choice = [w.Dropdown(), w.Dropdown()]
+        self.show = w.RadioButtons()
         self.indicator = w.Dropdown()
         self.buurt = w.Dropdown()
-        self.status = w.HTML()
-        self.titles = [w.HTML(), w.HTML()]
-        self.indicator_table = w.HTML().add_class("omg-compare-table")
-        self.chart = w.HTML().add_class("omg-compare-chart")
-        self.buurt_table = w.HTML().add_class("omg-compare-buurt")
+        self.status = _html("", "omg-compare-status")
+        self.titles = [
+            _html("", "omg-title-a-on-a"),
+            _html("", "omg-title-b-on-a"),
+            _html("", "omg-title-b"),
+        ]
+        self.legend = _html("", "omg-compare-legend")
+        self.summary = _html("", "omg-compare-summary")
+        self.cards: dict[str, Card] = {}
+        self.chart = _html("", "omg-compare-chart")
+        self.buurt_table = _html("", "omg-compare-buurt")
         self.widget = w.VBox().add_class("omg-compare")
+        self._busy = False
         self.compose()
+
+    def _scenario_layer(self, css_class: str) -> GeoJSON:
+        return GeoJSON(
+            data={"type": "FeatureCollection", "features": []},
+            name="scenario",
+            style={"className": css_class},
+            point_style={"radius": 8, "weight": 3},
+        )
 
     def _t(self, key: str, **values: object) -> str:
         return t(key, self.lang, **values)
@@ -166,24 +164,100 @@ class CompareApp:
     def compose(self) -> None:
         """(Re)build the widgets in the current language, keeping the choices."""
         guard = friendly(self._show_error)
+        self._compose_choices(guard)
+        self._compose_more(guard)
+        self.language = w.ToggleButtons(
+            options=[("Nederlands", "nl"), ("English", "en")], value=self.lang
+        ).add_class("omg-language")
+        self.language.observe(guard(self._on_language), names="value")
+        self.swap = w.Button(description=self._t("compare.swap"), icon="exchange")
+        self.swap.add_class("omg-swap")
+        self.swap.on_click(guard(self._on_swap))
+        self._compose_cards()
+        columns = [
+            w.VBox([self.maps[0].map, *self.titles[:2]])
+            .add_class("omg-col")
+            .add_class("omg-col-a"),
+            w.VBox([self.maps[1].map, self.titles[2]]).add_class("omg-col").add_class("omg-col-b"),
+        ]
+        self.widget.children = [
+            w.HTML(CSS),
+            w.HBox([_html(self._head()), self.language]).add_class("omg-compare-top"),
+            self.status,
+            w.Box([self.choice[0], self.swap, self.choice[1]]).add_class("omg-compare-choose"),
+            self.show,
+            w.Box(columns).add_class("omg-compare-maps"),
+            self.legend,
+            self.summary,
+            w.Box([c.box for c in self.cards.values()]).add_class("omg-cards"),
+            w.Box(
+                [
+                    w.VBox(
+                        [
+                            _html(f"<h2>{self._say('compare.chart')}</h2>"),
+                            self.indicator,
+                            self.chart,
+                        ]
+                    ),
+                    w.VBox(
+                        [
+                            _html(f"<h2>{self._say('compare.buurt.title')}</h2>"),
+                            self.buurt,
+                            self.buurt_table,
+                        ]
+                    ),
+                ]
+            ).add_class("omg-compare-more"),
+            _html(f"<p class='omg-note'>{self._say('compare.source')}</p>"),
+        ]
+        self.render()
+
+    def _head(self) -> str:
+        head = (
+            f"<p class='omg-project'>{html.escape(self.project.config.title)}</p>"
+            f"<h1>{self._say('compare.heading')}</h1>"
+            f"<p class='omg-intro'>{self._say('compare.intro')}</p>"
+        )
+        if self.project.config.fictional:
+            head += f"<p class='omg-fictief'>{self._say('app.fictional')}</p>"
+        return head
+
+    def _compose_choices(self, guard: Any) -> None:
         old = [c.value for c in self.choice]
-        defaults = [self.slugs[0] if self.slugs else None,
-                    self.slugs[1] if len(self.slugs) > 1 else None]
+        defaults = [
+            self.slugs[0] if self.slugs else None,
+            self.slugs[1] if len(self.slugs) > 1 else None,
+        ]
         options = [(self.names[s], s) for s in self.slugs]
         for i, side in enumerate(("left", "right")):
             value = old[i] if old[i] in self.slugs else defaults[i]
             self.choice[i] = w.Dropdown(
-                options=options, value=value, description=self._t(f"compare.{side}"),
+                options=options,
+                value=value,
+                description=self._t(f"compare.{side}"),
                 style={"description_width": "initial"},
             ).add_class(f"omg-compare-{side}")
             self.choice[i].observe(guard(self._on_choice), names="value")
+        shown = self.show.value if self.show.value in (0, 1) else 0
+        self.show = w.RadioButtons(
+            options=self._show_options(), value=shown, description=self._t("compare.show")
+        )
+        self.show.add_class("omg-compare-show")
+
+    def _show_options(self) -> list[tuple[str, int]]:
+        a, b = self.pair
+        return [(self.names.get(a or "", "–"), 0), (self.names.get(b or "", "–"), 1)]
+
+    def _compose_more(self, guard: Any) -> None:
         indicators = self.table["indicators"]
         keep = self.indicator.value
         self.indicator = w.Dropdown(
             options=[(self._name(spec), spec["key"]) for spec in indicators],
-            value=keep if any(s["key"] == keep for s in indicators) else
-            (indicators[0]["key"] if indicators else None),
-            description=self._t("compare.indicator"), style={"description_width": "initial"},
+            value=keep
+            if any(s["key"] == keep for s in indicators)
+            else (indicators[0]["key"] if indicators else None),
+            description=self._t("compare.indicator"),
+            style={"description_width": "initial"},
         ).add_class("omg-compare-indicator")
         self.indicator.observe(guard(lambda _c: self._render_chart()), names="value")
         buurten = sorted((name, code) for code, name in self.table.get("buurten", {}).items())
@@ -191,43 +265,49 @@ class CompareApp:
         self.buurt = w.Dropdown(
             options=[(self._t("compare.buurt.pick"), ""), *buurten],
             value=keep if keep in dict(buurten).values() else "",
-            description=self._t("compare.buurt"), style={"description_width": "initial"},
+            description=self._t("compare.buurt"),
+            style={"description_width": "initial"},
         ).add_class("omg-compare-buurt-choice")
         self.buurt.observe(guard(lambda _c: self._render_buurt()), names="value")
-        self.language = w.ToggleButtons(options=[("Nederlands", "nl"), ("English", "en")],
-                                        value=self.lang).add_class("omg-language")
-        self.language.observe(guard(self._on_language), names="value")
-        title = self.project.config.title
-        head = [w.HTML(_CSS), w.HTML(f"<h2>{self._say('compare.title', title=title)}</h2>"
-                                     f"<p>{self._say('compare.intro')}</p>")]
-        if self.project.config.fictional:
-            head.append(w.HTML(f"<p>{self._say('app.fictional')}</p>"))
-        columns = [w.VBox([self.choice[i], self.maps[i].map, self.titles[i]],
-                          layout=w.Layout(flex="1 1 420px", margin="0 8px 8px 0"))
-                   for i in range(2)]
-        self.widget.children = [
-            *head, self.language, self.status,
-            w.Box(columns, layout=w.Layout(flex_flow="row wrap", width="100%")),
-            w.HTML(f"<h3>{self._say('compare.table')}</h3>"), self.indicator_table,
-            w.HTML(f"<h3>{self._say('compare.chart')}</h3>"), self.indicator, self.chart,
-            w.HTML(f"<h3>{self._say('compare.buurt.title')}</h3>"), self.buurt,
-            self.buurt_table,
-            w.HTML(f"<p class='omg-explain'>{self._say('compare.source')}</p>"),
-        ]
-        self.render()
+
+    def _compose_cards(self) -> None:
+        self.cards = {}
+        for spec in self.table["indicators"]:
+            body = _html("", "omg-card-body")
+            how = w.Checkbox(value=False, description=self._t("compare.how"), indent=False)
+            how.add_class("omg-how")
+            method = _html(method_html(spec, self.lang), "omg-method")
+            box = w.VBox([body, how, method]).add_class("omg-card")
+            box.add_class(f"omg-card-{_css_name(spec['key'])}")
+            self.cards[spec["key"]] = Card(box, body, how, method)
 
     def _name(self, spec: dict[str, Any]) -> str:
         return spec["name"].get(self.lang) or spec["name"].get("nl", spec["key"])
-
-    def _unit(self, spec: dict[str, Any]) -> str:
-        return spec["unit"].get(self.lang) or spec["unit"].get("nl", "")
 
     # -- callbacks ---------------------------------------------------------------------------
 
     def _show_error(self, key: str) -> None:
         self.status.value = f"<p role='alert'>{self._say(key)}</p>"
 
-    def _on_choice(self, _change: dict[str, Any]) -> None:
+    def _on_choice(self, change: dict[str, Any]) -> None:
+        if self._busy:
+            return
+        other = self.choice[1] if change["owner"] is self.choice[0] else self.choice[0]
+        if other.value == change["new"] and change["old"] in self.slugs:
+            self._busy = True  # the same scenario twice: the two swap places
+            try:
+                other.value = change["old"]
+            finally:
+                self._busy = False
+        self.render()
+
+    def _on_swap(self, _button: w.Button) -> None:
+        a, b = self.pair
+        self._busy = True
+        try:
+            self.choice[0].value, self.choice[1].value = b, a
+        finally:
+            self._busy = False
         self.render()
 
     def _on_language(self, change: dict[str, Any]) -> None:
@@ -239,67 +319,71 @@ class CompareApp:
 
     @property
     def pair(self) -> tuple[str | None, str | None]:
-        """The slugs of the two chosen scenarios, left and right (None: none chosen)."""
+        """The slugs of the two chosen scenarios, first and second (None: none chosen)."""
         return self.choice[0].value, self.choice[1].value
+
+    @property
+    def shown(self) -> str | None:
+        """The slug of the scenario the phone's single map shows."""
+        return self.pair[1] if self.show.value == 1 else self.pair[0]
 
     def render(self) -> None:
         """Show the chosen scenarios on the maps and every figure for them."""
-        for i, slug in enumerate(self.pair):
-            self.layers[i].data = scenario_features(
-                self.project.web_dir, self.manifest, slug or "", opacity=0.55
-            )
-            spec = next((s for s in self.manifest["scenarios"] if s["slug"] == slug), None)
-            self.titles[i].value = (
-                f"<p class='omg-map-title'>{html.escape(spec['name'])}</p>"
-                f"<p class='omg-explain'>{html.escape(spec.get('description', ''))}</p>"
-                if spec else ""
-            )
+        a, b = self.pair
+        data = [
+            _bold(scenario_features(self.project.web_dir, self.manifest, slug or ""))
+            for slug in (a, b)
+        ]
+        self.layers[0].data, self.layers[1].data, self.overlay.data = data[0], data[1], data[1]
+        self.titles[0].value = title_html(self.specs.get(a or ""), "a")
+        self.titles[1].value = self.titles[2].value = title_html(self.specs.get(b or ""), "b")
+        shown = self.show.value
+        self.show.options = self._show_options()
+        self.show.value = shown if shown in (0, 1) else 0
+        functions = dict.fromkeys(
+            f["properties"].get("functie", "") for d in data for f in d["features"]
+        )
+        self.legend.value = legend_html(
+            functions, self.manifest.get("function_colors", {}), self.lang
+        )
         self.status.value = ""
-        self.indicator_table.value = self.table_html()
+        self._render_cards()
         self._render_chart()
         self._render_buurt()
 
-    def table_html(self) -> str:
-        """Return the indicator table: a row per indicator, both scenarios, the difference."""
+    def _render_cards(self) -> None:
         a, b = self.pair
         if not self.table["indicators"] or a is None or b is None:
-            return f"<p>{self._say('compare.none')}</p>"
-        head = (f"<tr><th scope='col'>{self._say('compare.col.indicator')}</th>"
-                f"<th scope='col'>{html.escape(self.names[a])}</th>"
-                f"<th scope='col'>{html.escape(self.names[b])}</th>"
-                f"<th scope='col'>{self._say('compare.col.difference')}</th></tr>")
-        rows = []
-        for spec in self.table["indicators"]:
-            va, vb = spec["values"].get(a), spec["values"].get(b)
-            rows.append(self._row(spec, va, vb))
-        return f"<table class='omg-compare-indicators'>{head}{''.join(rows)}</table>"
-
-    def _row(self, spec: dict[str, Any], va: float | None, vb: float | None, *,
-             explain: bool = True) -> str:
-        unit = html.escape(self._unit(spec))
-        diff = None if va is None or vb is None else vb - va
-        kind = "" if not diff else " class='omg-more'" if diff > 0 else " class='omg-less'"
-        text = spec.get("explanation", {}).get(self.lang, "") if explain else ""
-        note = f"<div class='omg-explain'>{html.escape(text)}</div>" if text else ""
-        return (
-            f"<tr data-key='{html.escape(spec['key'], quote=True)}'>"
-            f"<th scope='row'>{html.escape(self._name(spec))}{note}</th>"
-            f"<td>{html.escape(format_number(va, self.lang))} {unit}</td>"
-            f"<td>{html.escape(format_number(vb, self.lang))} {unit}</td>"
-            f"<td{kind}>{html.escape(format_number(diff, self.lang, signed=True))} {unit}</td>"
-            "</tr>"
+            self.summary.value = (
+                f"<h2>{self._say('compare.cards')}</h2><p>{self._say('compare.none')}</p>"
+            )
+            return
+        names = (self.names[a], self.names[b])
+        self.summary.value = (
+            f"<h2>{self._say('compare.cards')}</h2><p class='omg-pair'>"
+            f"{self._say('compare.pair', a=names[0], b=names[1])}</p>"
         )
+        for spec in self.table["indicators"]:
+            values = (spec["values"].get(a), spec["values"].get(b))
+            self.cards[spec["key"]].body.value = card_html(spec, names, values, self.lang)
 
     def _render_chart(self) -> None:
-        spec = next((s for s in self.table["indicators"] if s["key"] == self.indicator.value),
-                    None)
+        spec = next((s for s in self.table["indicators"] if s["key"] == self.indicator.value), None)
         if spec is None:
             self.chart.value = ""
             return
         a, b = self.pair
-        bars = [(self.names[s], _number(spec["values"].get(s)),
-                 LEFT if s == a else RIGHT if s == b else OTHER) for s in self.slugs]
-        self.chart.value = bar_chart_svg(self._name(spec), self._unit(spec), bars, self.lang)
+        bars = [
+            (
+                self.names[s],
+                _number(spec["values"].get(s)),
+                LEFT if s == a else RIGHT if s == b else OTHER,
+            )
+            for s in self.slugs
+        ]
+        self.chart.value = bar_chart_svg(
+            self._name(spec), unit_of(spec, self.lang), bars, self.lang
+        )
 
     def _render_buurt(self) -> None:
         code = self.buurt.value
@@ -307,12 +391,27 @@ class CompareApp:
         if not code or a is None or b is None:
             self.buurt_table.value = f"<p>{self._say('compare.buurt.hint')}</p>"
             return
-        rows = [self._row(spec, spec["per_buurt"].get(a, {}).get(code, 0),
-                          spec["per_buurt"].get(b, {}).get(code, 0), explain=False)
-                for spec in self.table["indicators"] if spec.get("per_buurt")]
-        name = self.table["buurten"].get(code, code)
-        head = (f"<tr><th scope='col'>{self._say('compare.buurt.in', buurt=name)}</th>"
-                f"<th scope='col'>{html.escape(self.names[a])}</th>"
-                f"<th scope='col'>{html.escape(self.names[b])}</th>"
-                f"<th scope='col'>{self._say('compare.col.difference')}</th></tr>")
-        self.buurt_table.value = f"<table>{head}{''.join(rows)}</table>"
+        self.buurt_table.value = buurt_html(
+            self.table, code, (a, b), (self.names[a], self.names[b]), self.lang
+        )
+
+
+def _without_buildings(manifest: dict[str, Any]) -> dict[str, Any]:
+    """Return the manifest for the compare maps: no building layer under the plans.
+
+    The buildings hide the plans at the scale of the whole gemeente, and they would be sent
+    to the page twice (once per map); the compare page is about what the plans change.
+    """
+    layers = [spec for spec in manifest["layers"] if spec["name"] != "gebouwen"]
+    return {**manifest, "layers": layers, "buildings": None}
+
+
+def _bold(data: dict[str, Any]) -> dict[str, Any]:
+    """Draw a scenario's interventions strongly, over the context layers."""
+    for feature in data["features"]:
+        feature["properties"]["style"].update(weight=3, fillOpacity=0.7)
+    return data
+
+
+def _number(value: float | None) -> float:
+    return float("nan") if value is None else float(value)

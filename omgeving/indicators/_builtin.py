@@ -152,19 +152,21 @@ def _affected(inside: gpd.GeoDataFrame, bld: _Buildings, distance: float) -> tup
 
 @indicator(
     "hectares",
-    name_nl="Oppervlakte per functie",
-    name_en="Area per function",
+    name_nl="Grond voor de plannen",
+    name_en="Land for the plans",
     unit="ha",
     needs=("buurten",),
     explanation_nl=(
-        "Hoeveel hectare de ingrepen van het scenario beslaan binnen de gemeente, per functie. "
-        "Overlappen ingrepen met verschillende functies, dan telt die grond bij elke functie, "
-        "maar in het totaal één keer. Windturbines zijn punten: zij tellen hier niet mee."
+        "Hoeveel grond de plannen van dit toekomstbeeld samen innemen, in hectare (1 ha is "
+        "ongeveer twee voetbalvelden). Alleen grond binnen de gemeente telt. Liggen twee "
+        "plannen op dezelfde grond, dan telt die grond één keer. Windturbines tellen hier "
+        "niet mee: ze nemen weinig grond in."
     ),
     explanation_en=(
-        "How many hectares the scenario's interventions cover inside the municipality, per "
-        "function. Where interventions of different functions overlap, the land counts for each "
-        "function but once in the total. Wind turbines are points and do not count here."
+        "How much land the plans of this scenario take up together, in hectares (1 ha is "
+        "about two football pitches). Only land inside the municipality counts. Where two "
+        "plans lie on the same land, that land counts once. Wind turbines do not count here: "
+        "they take up little land."
     ),
 )
 def _hectares(inside: gpd.GeoDataFrame, layers: Layers) -> Result:
@@ -174,20 +176,20 @@ def _hectares(inside: gpd.GeoDataFrame, layers: Layers) -> Result:
 @indicator(
     "homes",
     name_nl="Nieuwe woningen",
-    name_en="Homes added",
+    name_en="New homes",
     unit="woningen",
     unit_en="homes",
     needs=("buurten",),
     explanation_nl=(
-        "Het aantal woningen dat het scenario toevoegt: de som van 'woningen' van alle ingrepen. "
-        "Ligt een ingreep deels buiten de gemeente, dan tellen alleen de woningen op het deel "
-        "binnen de gemeente (naar oppervlakte). Per buurt: naar het deel van de ingreep in die "
-        "buurt."
+        "Hoeveel nieuwe woningen dit toekomstbeeld bouwt: de woningen van alle bouwplannen "
+        "bij elkaar. Ligt een bouwplan voor een deel buiten de gemeente, dan tellen alleen de "
+        "woningen op het deel binnen de gemeente. Voor een buurt tellen de woningen op het "
+        "deel van het plan in die buurt."
     ),
     explanation_en=(
-        "The number of homes the scenario adds: the sum of 'woningen' over all interventions. "
-        "Of an intervention partly outside the municipality only the homes on the part inside "
-        "count (by area). Per buurt: by the part of the intervention in that buurt."
+        "How many new homes this scenario builds: the homes of all building plans together. "
+        "Of a plan partly outside the municipality only the homes on the part inside count. "
+        "For a neighbourhood, the homes on the part of the plan in that neighbourhood count."
     ),
 )
 def _homes(inside: gpd.GeoDataFrame, layers: Layers) -> Result:
@@ -206,17 +208,19 @@ def _power(inside: gpd.GeoDataFrame, layers: Layers, functie: str) -> Result:
 
 @indicator(
     "solar_mw",
-    name_nl="Zonne-energie (vermogen)",
-    name_en="Solar power (capacity)",
+    name_nl="Zonne-energie",
+    name_en="Solar power",
     unit="MW",
     needs=("buurten",),
     explanation_nl=(
-        "Het vermogen van de nieuwe zonneparken en zon op daken (functie energie-zon), in "
-        "megawatt piek: de som van 'mw', voor het deel binnen de gemeente."
+        "Hoeveel vermogen de nieuwe zonneparken en zonnepanelen op daken van dit "
+        "toekomstbeeld samen hebben, in megawatt (MW): hoeveel stroom ze tegelijk kunnen "
+        "maken als de zon volop schijnt. Alleen panelen binnen de gemeente tellen."
     ),
     explanation_en=(
-        "The capacity of new solar parks and rooftop solar (function energie-zon) in megawatt "
-        "peak: the sum of 'mw', for the part inside the municipality."
+        "How much capacity the new solar parks and rooftop panels of this scenario have "
+        "together, in megawatts (MW): how much electricity they can make at once in full "
+        "sunshine. Only panels inside the municipality count."
     ),
 )
 def _solar_mw(inside: gpd.GeoDataFrame, layers: Layers) -> Result:
@@ -225,17 +229,19 @@ def _solar_mw(inside: gpd.GeoDataFrame, layers: Layers) -> Result:
 
 @indicator(
     "wind_mw",
-    name_nl="Windenergie (vermogen)",
-    name_en="Wind power (capacity)",
+    name_nl="Windenergie",
+    name_en="Wind power",
     unit="MW",
     needs=("buurten",),
     explanation_nl=(
-        "Het vermogen van de nieuwe windturbines (functie energie-wind) in megawatt: de som van "
-        "'mw' van de turbines binnen de gemeente."
+        "Hoeveel vermogen de nieuwe windturbines van dit toekomstbeeld samen hebben, in "
+        "megawatt (MW): hoeveel stroom ze tegelijk kunnen maken als het hard genoeg waait. "
+        "Alleen turbines binnen de gemeente tellen."
     ),
     explanation_en=(
-        "The capacity of new wind turbines (function energie-wind) in megawatt: the sum of 'mw' "
-        "over the turbines inside the municipality."
+        "How much capacity the new wind turbines of this scenario have together, in megawatts "
+        "(MW): how much electricity they can make at once when the wind blows hard enough. "
+        "Only turbines inside the municipality count."
     ),
 )
 def _wind_mw(inside: gpd.GeoDataFrame, layers: Layers) -> Result:
@@ -244,27 +250,26 @@ def _wind_mw(inside: gpd.GeoDataFrame, layers: Layers) -> Result:
 
 @indicator(
     "electricity_share",
-    name_nl="Dekking elektriciteitsverbruik",
-    name_en="Share of electricity use covered",
+    name_nl="Stroom uit zon en wind",
+    name_en="Electricity from sun and wind",
     unit="%",
     needs=("buurten",),
     explanation_nl=(
-        "Welk deel van het elektriciteitsverbruik per jaar de nieuwe zon en wind opwekken. "
-        "Opwek: vermogen × vollasturen; aangenomen zon {solar_hours:g} en wind {wind_hours:g} "
-        "uur per jaar (het midden van wat in Nederland gangbaar is: zon 900-1000, wind op land "
-        "2500-3000). Verbruik: het aantal huishoudens in de buurten (CBS) × {household_kwh:g} "
-        "kWh per jaar (CBS, gemiddelde levering aan een woning in 2024, tabel 81528NED). Dat is "
-        "alleen het verbruik van huishoudens; geef het totale verbruik van de gemeente (in MWh, "
-        "bijvoorbeeld uit de Klimaatmonitor) op als electricity_use_mwh."
+        "Welk deel van de stroom die alle huishoudens in de gemeente samen in een jaar "
+        "gebruiken, de nieuwe zonneparken en windturbines opwekken. Meer dan 100% betekent: "
+        "meer stroom dan de huishoudens gebruiken. We rekenen met {solar_hours:g} uur per "
+        "jaar dat zonnepanelen op vol vermogen draaien en {wind_hours:g} uur voor "
+        "windturbines: het midden van wat in Nederland gangbaar is. Een huishouden gebruikt "
+        "gemiddeld {household_kwh:g} kWh stroom per jaar (CBS, 2024). Stroom voor bedrijven "
+        "telt niet mee."
     ),
     explanation_en=(
-        "Which share of the yearly electricity use the new solar and wind generate. "
-        "Generation: capacity × full-load hours; assumed solar {solar_hours:g} and wind "
-        "{wind_hours:g} hours a year (the middle of the usual Dutch range: solar 900-1000, "
-        "onshore wind 2500-3000). Use: the number of households in the buurten (CBS) × "
-        "{household_kwh:g} kWh a year (CBS, average supply to a home in 2024, table 81528NED). "
-        "That is households only; give the municipality's total use (in MWh, e.g. from the "
-        "Klimaatmonitor) as electricity_use_mwh."
+        "Which share of the electricity all households in the municipality use in a year the "
+        "new solar parks and wind turbines generate. More than 100% means: more electricity "
+        "than the households use. We count {solar_hours:g} hours a year at full power for "
+        "solar panels and {wind_hours:g} hours for wind turbines: the middle of what is usual "
+        "in the Netherlands. A household uses {household_kwh:g} kWh of electricity a year on "
+        "average (CBS, 2024). Electricity for businesses does not count."
     ),
 )
 def _electricity_share(
@@ -276,6 +281,11 @@ def _electricity_share(
     household_kwh: float = HOUSEHOLD_KWH,
     electricity_use_mwh: float | None = None,
 ) -> Result:
+    """Share of the yearly use that new solar and wind generate (capacity × full-load hours).
+
+    The use is the households' only (CBS ``aantal_huishoudens`` × ``household_kwh``); pass
+    the municipality's total as ``electricity_use_mwh`` (e.g. from the Klimaatmonitor).
+    """
     if electricity_use_mwh is None:
         buurten = _buurten(layers)
         if "aantal_huishoudens" not in buurten:
@@ -296,39 +306,45 @@ def _electricity_share(
 
 @indicator(
     "farmland",
-    name_nl="Landbouwgrond omgezet",
-    name_en="Farmland converted",
+    name_nl="Landbouwgrond voor iets anders",
+    name_en="Farmland used for something else",
     unit="ha",
     needs=("buurten", "landgebruik"),
     explanation_nl=(
-        "Hoeveel hectare landbouwgrond (klasse {farmland_classes} in de laag landgebruik) het "
-        "scenario een andere functie geeft. Ingrepen met de functie landbouw tellen niet mee."
+        "Hoeveel hectare landbouwgrond dit toekomstbeeld nodig heeft voor iets anders, zoals "
+        "woningen, bedrijven, zonneparken of natuur. Landbouwgrond is de grond die op de "
+        "kaart van het grondgebruik als landbouw staat. Plannen waarbij de grond "
+        "landbouwgrond blijft, tellen niet mee."
     ),
     explanation_en=(
-        "How many hectares of farmland (class {farmland_classes} in the land use layer) the "
-        "scenario gives another function. Interventions with the function landbouw do not count."
+        "How many hectares of farmland this scenario needs for something else, such as homes, "
+        "businesses, solar parks or nature. Farmland is the land shown as farming on the land "
+        "use map. Plans that keep the land as farmland do not count."
     ),
 )
 def _farmland(
     inside: gpd.GeoDataFrame, layers: Layers, *, farmland_classes: Sequence[str] = FARMLAND_CLASSES
 ) -> Result:
+    """Hectares of farmland (``klasse`` in ``farmland_classes`` of ``landgebruik``) given up."""
     zone = _union_of(layers, "landgebruik", "klasse", farmland_classes)
     return _overlap(inside, layers, zone, exclude=("landbouw",))
 
 
 @indicator(
     "natura2000",
-    name_nl="Overlap met Natura 2000",
-    name_en="Overlap with Natura 2000",
+    name_nl="Plannen in beschermde natuur",
+    name_en="Plans in protected nature",
     unit="ha",
     needs=("buurten", "natura2000"),
     explanation_nl=(
-        "Hoeveel hectare van de ingrepen in een Natura 2000-gebied ligt. Ingrepen voor natuur en "
-        "water tellen niet mee: die passen daar. Windturbines hebben geen oppervlakte."
+        "Hoeveel hectare van de plannen in een Natura 2000-gebied ligt: natuur die in heel "
+        "Europa beschermd is. Plannen voor natuur en water tellen niet mee, want die passen "
+        "daar juist. Windturbines nemen bijna geen grond in en tellen hier niet mee."
     ),
     explanation_en=(
-        "How many hectares of the interventions lie in a Natura 2000 area. Interventions for "
-        "nature and water do not count: they belong there. Wind turbines have no area."
+        "How many hectares of the plans lie in a Natura 2000 area: nature protected across "
+        "Europe. Plans for nature and water do not count: they belong there. Wind turbines "
+        "take up hardly any land and do not count here."
     ),
 )
 def _natura2000(inside: gpd.GeoDataFrame, layers: Layers) -> Result:
@@ -337,17 +353,19 @@ def _natura2000(inside: gpd.GeoDataFrame, layers: Layers) -> Result:
 
 @indicator(
     "flood_zone",
-    name_nl="In overstromingsgebied",
-    name_en="In the flood-prone zone",
+    name_nl="Plannen op grond die kan overstromen",
+    name_en="Plans on land that may flood",
     unit="ha",
     needs=("buurten", "overstroming"),
     explanation_nl=(
-        "Hoeveel hectare van de ingrepen in gebied ligt dat kan overstromen (laag overstroming). "
-        "Ingrepen voor natuur en water tellen niet mee: ruimte voor water hoort juist daar."
+        "Hoeveel hectare van de plannen op grond ligt die onder water kan lopen als de rivier "
+        "of een beek overstroomt. Plannen voor natuur en water tellen niet mee: ruimte voor "
+        "water hoort juist daar."
     ),
     explanation_en=(
-        "How many hectares of the interventions lie in land that may flood (the overstroming "
-        "layer). Interventions for nature and water do not count: room for water belongs there."
+        "How many hectares of the plans lie on land that may be flooded when the river or a "
+        "stream overflows. Plans for nature and water do not count: room for water belongs "
+        "there."
     ),
 )
 def _flood_zone(inside: gpd.GeoDataFrame, layers: Layers) -> Result:
@@ -356,24 +374,22 @@ def _flood_zone(inside: gpd.GeoDataFrame, layers: Layers) -> Result:
 
 @indicator(
     "homes_near_wind",
-    name_nl="Woningen bij windturbines",
+    name_nl="Woningen dicht bij een windturbine",
     name_en="Homes near wind turbines",
     unit="woningen",
     unit_en="homes",
     needs=("buurten", "gebouwen"),
     explanation_nl=(
-        "Het aantal woningen binnen {wind_distance_m:g} m van een windturbine: bestaande "
-        "woningen (verblijfsobjecten in panden met een woonfunctie, gemeten tot de rand van het "
-        "pand) plus nieuwe woningen uit het scenario (naar het deel van hun ingreep binnen die "
-        "afstand). {wind_distance_m:g} m is een gangbare afstand in Nederlandse plannen; bij "
-        "hoge turbines kiezen gemeenten soms meer, zoals 4 × de tiphoogte."
+        "Hoeveel woningen binnen {wind_distance_m:g} meter van een nieuwe windturbine staan: "
+        "bestaande woningen (gemeten tot de rand van het huis) en nieuwe woningen uit dit "
+        "toekomstbeeld. {wind_distance_m:g} meter is een afstand die veel gemeenten "
+        "gebruiken; bij hoge turbines kiezen sommige gemeenten meer."
     ),
     explanation_en=(
-        "The number of homes within {wind_distance_m:g} m of a wind turbine: existing homes "
-        "(dwellings in buildings with a residential use, measured to the building's edge) plus "
-        "the scenario's new homes (by the part of their intervention within that distance). "
-        "{wind_distance_m:g} m is a common distance in Dutch plans; for tall turbines some "
-        "municipalities choose more, such as 4 × the tip height."
+        "The number of homes within {wind_distance_m:g} m of a wind turbine of this scenario: "
+        "existing homes (measured to the edge of the house) and the scenario's new homes. "
+        "{wind_distance_m:g} m is a distance many Dutch municipalities use; for tall turbines "
+        "some choose more."
     ),
 )
 def _homes_near_wind(
@@ -395,21 +411,19 @@ def _homes_near_wind(
 
 @indicator(
     "homes_near_core",
-    name_nl="Nieuwe woningen op loopafstand van een kern",
-    name_en="New homes within walking distance of a village core",
+    name_nl="Nieuwe woningen op loopafstand van een dorpskern",
+    name_en="New homes within walking distance of a village centre",
     unit="%",
     needs=("kernen",),
     explanation_nl=(
-        "Welk deel van de nieuwe woningen binnen {walking_distance_m:g} m hemelsbreed (ongeveer "
-        "10 minuten lopen) van een dorps- of stadskern ligt. De woningen zijn gelijk verdeeld "
-        "over hun ingreep; het deel van de ingreep binnen die afstand telt. Zonder nieuwe "
-        "woningen is er geen aandeel (leeg)."
+        "Welk deel van de nieuwe woningen op loopafstand van een dorps- of stadskern ligt: "
+        "binnen {walking_distance_m:g} meter in een rechte lijn, ongeveer 10 minuten lopen. "
+        "Zonder nieuwe woningen is er geen cijfer."
     ),
     explanation_en=(
-        "Which share of the new homes lies within {walking_distance_m:g} m as the crow flies "
-        "(about 10 minutes on foot) of a village or town core. Homes are spread evenly over "
-        "their intervention; the part of the intervention within that distance counts. Without "
-        "new homes there is no share (empty)."
+        "Which share of the new homes lies within walking distance of a village or town "
+        "centre: within {walking_distance_m:g} m in a straight line, about 10 minutes on "
+        "foot. Without new homes there is no figure."
     ),
 )
 def _homes_near_core(
@@ -428,22 +442,21 @@ def _homes_near_core(
 
 @indicator(
     "buildings_affected",
-    name_nl="Geraakte gebouwen",
+    name_nl="Gebouwen die de plannen raken",
     name_en="Buildings affected",
     unit="gebouwen",
     unit_en="buildings",
     needs=("buurten", "gebouwen"),
     explanation_nl=(
-        "Het aantal bestaande gebouwen dat het scenario raakt: hun plattegrond overlapt een "
-        "ingreep (alleen een gedeelde rand telt niet), of ze staan binnen {wind_distance_m:g} m "
-        "van een windturbine. Per functie telt een gebouw bij elke functie die het raakt; per "
-        "buurt telt de buurt waarin het midden van het gebouw ligt."
+        "Hoeveel bestaande gebouwen met de plannen te maken krijgen: het gebouw staat (voor "
+        "een deel) op de plek van een plan, of binnen {wind_distance_m:g} meter van een "
+        "nieuwe windturbine. Voor een buurt telt het gebouw mee in de buurt waar het midden "
+        "van het gebouw ligt."
     ),
     explanation_en=(
-        "The number of existing buildings the scenario affects: their footprint overlaps an "
-        "intervention (only sharing an edge does not count), or they stand within "
-        "{wind_distance_m:g} m of a wind turbine. Per function a building counts for every "
-        "function that affects it; per buurt it counts where its centre lies."
+        "How many existing buildings the plans affect: the building stands (partly) where a "
+        "plan is, or within {wind_distance_m:g} m of a new wind turbine. For a neighbourhood, "
+        "a building counts where its middle is."
     ),
 )
 def _buildings_affected(
@@ -459,22 +472,20 @@ def _buildings_affected(
 
 @indicator(
     "inhabitants_affected",
-    name_nl="Geraakte inwoners",
+    name_nl="Inwoners die de plannen raken",
     name_en="Inhabitants affected",
     unit="inwoners",
     unit_en="inhabitants",
     needs=("buurten", "gebouwen"),
     explanation_nl=(
-        "Een schatting van het aantal inwoners in geraakte gebouwen (zie Geraakte gebouwen, "
-        "met {wind_distance_m:g} m tot een windturbine), per buurt: de woningen in geraakte "
-        "gebouwen × het aantal inwoners per woning in die buurt (aantal_inwoners van CBS "
-        "gedeeld door de woningen in de gebouwenlaag in die buurt)."
+        "Een schatting van het aantal mensen dat woont in de gebouwen die met de plannen te "
+        "maken krijgen (zie: gebouwen die de plannen raken). Per buurt: het aantal woningen "
+        "in die gebouwen, keer het gemiddelde aantal bewoners per woning in die buurt (CBS)."
     ),
     explanation_en=(
-        "An estimate of the number of inhabitants of affected buildings (see Buildings "
-        "affected, with {wind_distance_m:g} m to a wind turbine), per buurt: the homes in "
-        "affected buildings × the inhabitants per home in that buurt (CBS aantal_inwoners "
-        "divided by the homes in the buildings layer in that buurt)."
+        "An estimate of the number of people living in the buildings the plans affect (see: "
+        "buildings affected). Per neighbourhood: the homes in those buildings times the "
+        "average number of residents per home in that neighbourhood (CBS)."
     ),
 )
 def _inhabitants_affected(
