@@ -27,6 +27,7 @@ from tests.conftest import (
     PROJECTOR,
     ROOT,
     VoilaServer,
+    choose,
     free_port,
     need,
     offline_page,
@@ -279,7 +280,7 @@ def test_a_reaction_through_one_instance_shows_on_the_wall_of_the_other(
     goto(resident, site.url)
     draw_polygon(resident)
     wait_status(resident, "plek staat op de kaart")
-    resident.locator(".omg-theme select").select_option("mobiliteit")
+    choose(resident, "omg-theme", "mobiliteit")
     resident.locator(".omg-text textarea").fill("Een veilige oversteek bij de school via nginx")
     resident.locator(".omg-submit").click()
     wait_status(resident, "Bedankt")

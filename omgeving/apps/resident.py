@@ -307,6 +307,8 @@ class ResidentApp:
             self.form.drawing.clear()
         if step in ("start", "list"):
             self.new_layer.data = empty()
+        if self.step == "thanks" and step != "thanks":
+            self.form.status.value = ""  # the thank-you was said; it does not follow to the list
         self.widget.remove_class(f"omg-step-{self.step}")
         self.step = step
         self.widget.add_class(f"omg-step-{step}")

@@ -191,7 +191,9 @@ def voila_config(options: ServeOptions) -> dict[str, Any]:
             "file_denylist": [".*"],
         },
         "VoilaKernelManager": {"fill_delay": 0, "kernel_pools_config": pools},
-        "VoilaExecutor": {"timeout": 120},
+        # nbclient waits 4 s for a cell's output after its reply, then renders without it: a
+        # busy machine pre-starting kernels then gave pages without a map (an empty page)
+        "VoilaExecutor": {"timeout": 120, "iopub_timeout": 60},
         "OmgevingKernelManager": {
             "max_kernels": cap,
             "connect_timeout": options.connect_timeout,
