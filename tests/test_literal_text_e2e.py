@@ -15,7 +15,7 @@ from omgeving.participation import Area, validate_reaction
 from omgeving.project import open_project
 from omgeving.reactions import new_reaction_id
 from omgeving.store import open_store
-from tests.conftest import PROJECTOR, VoilaServer, offline_page
+from tests.conftest import PROJECTOR, VoilaServer, offline_page, open_list
 from tests.test_evening_e2e import StaffServer, goto, inside_point
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -83,6 +83,9 @@ def test_public_apps_show_tex_literally(browser, texy):
             page = offline_page(browser, server.url, **PROJECTOR)
             goto(page, server.url + path)
             page.wait_for_timeout(2000)
+            if path == "":
+                open_list(page)  # the reactions are one tap from the map
+                page.wait_for_timeout(500)
             # the hidden one is not shown to the public; the two others are, literally
             assert_literal(page, [f"Reactie {TEX[0]}", f"Reactie {TEX[1]}"])
             page.context.close()
