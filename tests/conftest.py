@@ -79,6 +79,17 @@ def project_copy(demo_project, tmp_path) -> Path:
     return target
 
 
+def served_copy(demo_project: Path, folder: Path, *, pool: int = 1):
+    """Yield a public server on a private copy of the demo in ``folder`` (its own store)."""
+    root = folder / "project"
+    shutil.copytree(demo_project, root, ignore=shutil.ignore_patterns("reactions.sqlite*"))
+    server = VoilaServer(root, folder / "voila.log", pool=pool)
+    try:
+        yield server, root
+    finally:
+        server.stop()
+
+
 class VoilaServer:
     """``omgeving serve`` running in a subprocess on a free port."""
 

@@ -33,6 +33,7 @@ from tests.conftest import (
     need,
     offline_page,
     open_list,
+    served_copy,
 )
 from tests.xss import PAYLOADS
 
@@ -51,11 +52,7 @@ AXE = (
 @pytest.fixture(scope="module")
 def evening(demo_project, tmp_path_factory):
     """A public server on a private copy of the demo (its own store)."""
-    root = tmp_path_factory.mktemp("evening") / "project"
-    shutil.copytree(demo_project, root, ignore=shutil.ignore_patterns("reactions.sqlite*"))
-    server = VoilaServer(root, root.parent / "voila.log", pool=1)
-    yield server, root
-    server.stop()
+    yield from served_copy(demo_project, tmp_path_factory.mktemp("evening"), pool=1)
 
 
 def goto(page, url, selector=".leaflet-container"):

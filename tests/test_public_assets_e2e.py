@@ -5,7 +5,6 @@ load, and a reaction field that cuts a 50 MB paste to its limit, saying so."""
 from __future__ import annotations
 
 import re
-import shutil
 import time
 import urllib.error
 import urllib.request
@@ -18,7 +17,15 @@ import pytest
 from omgeving.project import open_project
 from omgeving.reactions import MAX_TEXT
 from omgeving.store import MAX_REASON, open_store
-from tests.conftest import LAPTOP, PHONE, VoilaServer, choose, offline_page, place_point
+from tests.conftest import (
+    LAPTOP,
+    PHONE,
+    VoilaServer,
+    choose,
+    offline_page,
+    place_point,
+    served_copy,
+)
 from tests.test_evening_e2e import StaffServer, goto
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -43,11 +50,7 @@ LEAKS = (
 
 @pytest.fixture(scope="module")
 def public(demo_project, tmp_path_factory):
-    root = tmp_path_factory.mktemp("assets") / "project"
-    shutil.copytree(demo_project, root, ignore=shutil.ignore_patterns("reactions.sqlite*"))
-    server = VoilaServer(root, root.parent / "voila.log", pool=1)
-    yield server, root
-    server.stop()
+    yield from served_copy(demo_project, tmp_path_factory.mktemp("assets"), pool=1)
 
 
 @pytest.fixture(scope="module")

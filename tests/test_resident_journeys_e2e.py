@@ -6,8 +6,6 @@ presses); every step is saved as a screenshot in ``test-output/screenshots/``.
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from omgeving.participation import Area, validate_reaction
@@ -20,8 +18,8 @@ from tests.conftest import (
     PROJECTOR,
     TOUCH_TABLE,
     Taps,
-    VoilaServer,
     offline_page,
+    served_copy,
 )
 from tests.test_evening_e2e import AXE, axe_violations, goto, inside_point, need, wait_stored
 
@@ -31,11 +29,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def hall(demo_project, tmp_path_factory):
     """A public server on a private copy of the demo."""
-    root = tmp_path_factory.mktemp("journeys") / "project"
-    shutil.copytree(demo_project, root, ignore=shutil.ignore_patterns("reactions.sqlite*"))
-    server = VoilaServer(root, root.parent / "voila.log", pool=2)
-    yield server, root
-    server.stop()
+    yield from served_copy(demo_project, tmp_path_factory.mktemp("journeys"), pool=2)
 
 
 def arrive(browser, server, path="", **size):

@@ -24,7 +24,7 @@ from omgeving.apps._context import Context
 from omgeving.apps._mapview import ProjectMap, empty
 from omgeving.participation import check_geometry
 
-__all__ = ["MODES", "Drawing"]
+__all__ = ["MODES", "Drawing", "collection"]
 
 #: A drawing mode and the fewest vertices that make its shape.
 MODES = {"Point": 1, "LineString": 2, "Polygon": 3}
@@ -97,7 +97,7 @@ class Drawing:
     def show(self, geometry: dict[str, Any]) -> None:
         """Show a placed ``geometry`` (chosen by buurt or address, or a reaction to change)."""
         self.stop()
-        self.layer.data = _collection(geometry)
+        self.layer.data = collection(geometry)
 
     # -- vertices ------------------------------------------------------------------------
 
@@ -163,7 +163,7 @@ class Drawing:
             raise self._refuse(self.vertices[-1], key or "error.geometry") from err
         self.mode = None
         self.pmap.map.double_click_zoom = True
-        self.layer.data = _collection(geometry)
+        self.layer.data = collection(geometry)
         at = geom.representative_point()
         self.say((at.x, at.y), "react.point_set")
         self._changed()
@@ -236,7 +236,8 @@ def _feature(geometry: dict[str, Any]) -> dict[str, Any]:
     return {"type": "Feature", "geometry": geometry, "properties": {}}
 
 
-def _collection(geometry: dict[str, Any]) -> dict[str, Any]:
+def collection(geometry: dict[str, Any]) -> dict[str, Any]:
+    """Return a feature collection of one ``geometry`` (a layer's ``data``)."""
     return {"type": "FeatureCollection", "features": [_feature(geometry)]}
 
 

@@ -22,7 +22,7 @@ from omgeving.apps._safe import friendly
 from omgeving.participation import change_reaction, check_geometry, submit_reaction
 from omgeving.reactions import Reaction, new_reaction_id
 
-__all__ = ["SENTIMENTS", "ReactionForm"]
+__all__ = ["SENTIMENTS", "ReactionForm", "button"]
 
 SENTIMENTS = (-2, -1, 0, 1, 2)
 #: Font Awesome faces (bundled with Voila) for the sentiments, from very bad to very good.
@@ -35,12 +35,13 @@ MODE_BUTTONS = (
 )
 
 
-def _button(label: str, css: str, *, icon: str = "", primary: bool = False) -> w.Button:
-    button = w.Button(
+def button(label: str, css: str, *, icon: str = "", primary: bool = False) -> w.Button:
+    """Return one of the apps' buttons: its own class ``css``, sized by ``omg-button``."""
+    made = w.Button(
         description=label, icon=icon, button_style="primary" if primary else "",
         layout=w.Layout(width="auto"),
     )
-    return button.add_class(css).add_class("omg-button")
+    return made.add_class(css).add_class("omg-button")
 
 
 class ReactionForm:
@@ -84,19 +85,19 @@ class ReactionForm:
 
         buttons = []
         for mode, css, icon, key in MODE_BUTTONS:
-            button = _button(ctx.text(key), css, icon=icon)
-            button.on_click(handle(lambda _b, mode=mode: self.begin(mode)))
-            buttons.append(button)
+            mode_button = button(ctx.text(key), css, icon=icon)
+            mode_button.on_click(handle(lambda _b, mode=mode: self.begin(mode)))
+            buttons.append(mode_button)
         self.modes.children = buttons
 
         self.instruction = w.HTML().add_class("omg-instruction")
-        self.undo = _button(ctx.text("draw.undo"), "omg-undo", icon="undo")
+        self.undo = button(ctx.text("draw.undo"), "omg-undo", icon="undo")
         self.undo.on_click(handle(lambda _b: self.drawing.undo()))
-        self.done = _button(ctx.text("draw.done"), "omg-done", icon="check", primary=True)
+        self.done = button(ctx.text("draw.done"), "omg-done", icon="check", primary=True)
         self.done.on_click(handle(lambda _b: self._finish()))
-        self.stop = _button(ctx.text("draw.stop"), "omg-stop", icon="times")
+        self.stop = button(ctx.text("draw.stop"), "omg-stop", icon="times")
         self.stop.on_click(handle(lambda _b: self.reset()))
-        self.here = _button(ctx.text("draw.here"), "omg-here", icon="crosshairs")
+        self.here = button(ctx.text("draw.here"), "omg-here", icon="crosshairs")
         self.here.on_click(handle(lambda _b: self.drawing.add_at_centre()))
         self.buurt = w.Dropdown(
             options=[
@@ -115,7 +116,7 @@ class ReactionForm:
             style={"description_width": "initial"},
         ).add_class("omg-search")
         self.query.observe(handle(lambda _c: self._on_search(None)), names="value")
-        self.search = _button(ctx.text("form.search_button"), "omg-search-button", icon="search")
+        self.search = button(ctx.text("form.search_button"), "omg-search-button", icon="search")
         self.search.on_click(handle(self._on_search))
         self.results = w.Dropdown(
             options=[],
@@ -135,7 +136,7 @@ class ReactionForm:
         ]
 
         self.where = w.HTML().add_class("omg-where")
-        self.move = _button(ctx.text("form.other_place"), "omg-move", icon="map-marker")
+        self.move = button(ctx.text("form.other_place"), "omg-move", icon="map-marker")
         self.move.on_click(handle(lambda _b: self.begin(_mode_of(self.geometry))))
         self.theme = w.ToggleButtons(
             options=[(ctx.theme_label(t), t) for t in ctx.themes],
@@ -159,10 +160,10 @@ class ReactionForm:
             layout=w.Layout(width="100%"),
         ).add_class("omg-text")
         label = "react.text_optional" if optional else "react.text"
-        self.submit = _button(ctx.text("react.submit"), "omg-submit", icon="paper-plane",
+        self.submit = button(ctx.text("react.submit"), "omg-submit", icon="paper-plane",
                               primary=True)
         self.submit.on_click(handle(self._on_submit))
-        self.cancel = _button(
+        self.cancel = button(
             ctx.text("form.cancel_edit" if self.editing else "form.back"), "omg-cancel",
             icon="arrow-left",
         )

@@ -22,7 +22,8 @@ from ipyleaflet import GeoJSON
 
 from omgeving import settings
 from omgeving.apps._context import REACTION_OPACITY, Context
-from omgeving.apps._form import ReactionForm
+from omgeving.apps._draw import collection
+from omgeving.apps._form import ReactionForm, button
 from omgeving.apps._list import ReactionList
 from omgeving.apps._live import Poller
 from omgeving.apps._mapview import ProjectMap, empty, fit_zoom, scenario_features
@@ -187,16 +188,12 @@ class ResidentApp:
             "</h1></div></div>"
         ).add_class("omg-head")
         other = "en" if ctx.lang == "nl" else "nl"
-        switch = w.Button(
-            description={"en": "English", "nl": "Nederlands"}[other], icon="globe",
-            layout=w.Layout(width="auto"),
-        ).add_class("omg-button").add_class(f"omg-to-{other}")
+        switch = button(
+            {"en": "English", "nl": "Nederlands"}[other], f"omg-to-{other}", icon="globe"
+        )
         switch.on_click(handle(lambda _b: self._on_language({"new": other})))
         language = w.Box([switch]).add_class("omg-language")
-        home = w.Button(
-            description=ctx.text("map.home"), icon="arrows-alt",
-            layout=w.Layout(width="auto"),
-        ).add_class("omg-home").add_class("omg-button")
+        home = button(ctx.text("map.home"), "omg-home", icon="arrows-alt")
         home.on_click(handle(lambda _b: self.pmap.fit()))
         mapbox = w.Box(
             [self.pmap.map, head, language, home, w.HTML("<div aria-hidden='true'></div>")
@@ -212,10 +209,9 @@ class ResidentApp:
         ).add_class("omg-scenario")
         self.scenario.observe(handle(self._on_scenario), names="value")
         self.scenario_text = w.HTML(self._scenario_html(old))
-        self.open_list = w.Button(
-            description=ctx.text("list.open", n=len(self._listed())), icon="comments",
-            layout=w.Layout(width="auto"),
-        ).add_class("omg-open-list").add_class("omg-button")
+        self.open_list = button(
+            ctx.text("list.open", n=len(self._listed())), "omg-open-list", icon="comments"
+        )
         self.open_list.on_click(handle(lambda _b: self.go("list")))
         welcome = identity.get("welcome") or ctx.text("app.intro")
         photo = (
@@ -235,21 +231,14 @@ class ResidentApp:
             ]
         ).add_class("omg-start")
         self.thanks = w.HTML().add_class("omg-thanks-card")
-        again = w.Button(
-            description=ctx.text("thanks.again"), icon="plus", button_style="primary",
-            layout=w.Layout(width="auto"),
-        ).add_class("omg-again").add_class("omg-button")
+        again = button(ctx.text("thanks.again"), "omg-again", icon="plus", primary=True)
         again.on_click(handle(lambda _b: self._again()))
-        see = w.Button(
-            description=ctx.text("thanks.see"), icon="comments", layout=w.Layout(width="auto"),
-        ).add_class("omg-see").add_class("omg-button")
+        see = button(ctx.text("thanks.see"), "omg-see", icon="comments")
         see.on_click(handle(lambda _b: self.go("list")))
         self.thanks_panel = w.VBox(
             [self.thanks, w.HBox([again, see]).add_class("omg-send-row")]
         ).add_class("omg-thanks")
-        back = w.Button(
-            description=ctx.text("list.back"), icon="map", layout=w.Layout(width="auto"),
-        ).add_class("omg-back").add_class("omg-button")
+        back = button(ctx.text("list.back"), "omg-back", icon="map")
         back.on_click(handle(lambda _b: self.go("start")))
         self.list_panel = w.VBox([back, self.list.widget]).add_class("omg-list-panel")
         self.panels = {
@@ -357,10 +346,7 @@ class ResidentApp:
 
     def _on_saved(self, reaction: Reaction) -> None:
         self.refresh()
-        self.new_layer.data = {
-            "type": "FeatureCollection",
-            "features": [{"type": "Feature", "geometry": reaction.geometry, "properties": {}}],
-        }
+        self.new_layer.data = collection(reaction.geometry) if reaction.geometry else empty()
         ctx = self.ctx
         answer = ctx.identity.get("answer_by") or ""
         answer = answer[:1].upper() + answer[1:]  # it opens the sentence
