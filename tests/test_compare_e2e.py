@@ -106,9 +106,10 @@ def small_targets(page) -> list[str]:
 def test_pick_two_scenarios_and_read_the_difference(browser, resident_server, output_dir):
     page, errors = open_compare(browser, resident_server, **LAPTOP)
     page.locator(".omg-compare-right select").select_option(label="Energielandschap")
-    page.wait_for_function(
-        "document.querySelector('.omg-card-homes .omg-value-b')"
-        ".innerText.includes('490')", timeout=15_000)
+    page.wait_for_function(  # the cards are redrawn one message each: wait for the first and last
+        "document.querySelector('.omg-card-homes .omg-value-b').innerText.includes('490')"
+        " && document.querySelector('.omg-card-wind_mw .omg-value-b').innerText !== '0 MW'",
+        timeout=15_000)
     assert cell(page, "homes", 0) == "2.190 woningen"
     assert cell(page, "homes", 2) == "−1.700 woningen"
     assert cell(page, "wind_mw", 2).startswith("+33,6")

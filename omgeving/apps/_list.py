@@ -70,9 +70,7 @@ class ReactionList:
         self.back.on_click(friendly(self.show_error)(self._on_previous))
         self.widget.children = [
             w.HTML(f"<h2 id='omg-list-title'>{ctx.say('list.title')}</h2>"),
-            self.theme,
-            self.scenario,
-            self.buurt,
+            w.HBox([self.theme, self.scenario, self.buurt]).add_class("omg-filters"),
             self.status,
             self.cards,
             w.HBox([self.back, self.more]),

@@ -196,7 +196,8 @@ class ResidentApp:
         home = button(ctx.text("map.home"), "omg-home", icon="arrows-alt")
         home.on_click(handle(lambda _b: self.pmap.fit()))
         mapbox = w.Box(
-            [self.pmap.map, head, language, home, w.HTML("<div aria-hidden='true'></div>")
+            [self.pmap.map, w.HBox([head, language]).add_class("omg-topbar"), home,
+             w.HTML("<div aria-hidden='true'></div>")
              .add_class("omg-crosshair")],
         ).add_class("omg-mapbox")
 
