@@ -22,7 +22,8 @@ def test_language_switch_keeps_moderation(browser, leaky, tmp_path, path):  # no
     try:
         page = offline_page(browser, server.url, **LAPTOP)
         page.goto(server.url + path, timeout=120_000)
-        page.wait_for_selector(".omg-list-status", state="attached", timeout=120_000)
+        page.locator(".omg-open-list").first.click(timeout=120_000)
+        page.wait_for_selector(".omg-list-status", state="attached", timeout=60_000)
         page.wait_for_function(
             "document.querySelector('.omg-list-status').innerText.includes('reacties')",
             timeout=30_000,

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import ipywidgets as w
 import pytest
+from ipywidgets.widgets.widget import _instances  # every open widget, by model id
 from shapely.geometry import shape
 from traitlets import TraitError
 
@@ -241,6 +242,8 @@ def test_language_switch(app):
 def test_every_user_text_is_shown_as_text(app, inside):
     for payload in PAYLOADS:
         send(app, inside, text=payload)
+    app.go("list")  # the list is made when it is first shown
+    assert app.list.cards.children and app.list.cards in widgets(app.widget)
     app.list.page = 0
     for page in range(len(PAYLOADS) // 10 + 1):
         app.list.page = page
@@ -348,3 +351,39 @@ def test_privacy_note_shows_this_windows_participant_code(app):
     text = next(x for x in note.children if "omg-privacy" in x._dom_classes).value
     assert " ".join(app.ctx.participant[i : i + 4] for i in range(0, 32, 4)) in text
     assert "730 dagen" in text and note.selected_index is None  # folded until opened
+
+
+def test_the_start_makes_only_what_it_shows(project_copy):
+    """A crowd's server work is the widgets each page sends: the start sends its own only."""
+    before = set(_instances)
+    app = ResidentApp(project_copy)
+    made = [_instances[k] for k in set(_instances) - before]
+    kinds = [type(x).__name__ for x in made]
+    assert len(made) <= 80, sorted(kinds)
+    assert kinds.count("Layout") <= 10 and sum(k.endswith("Style") for k in kinds) <= 6, kinds
+    assert "Textarea" not in kinds and "Checkbox" not in kinds  # write step, legend: later
+    assert not app.list.built and "write" not in app.form.built
+    assert app.pmap.layers["overstroming"].data["features"] == []  # off: not sent yet
+    app.go("list")
+    assert app.list.built and app.list.status.value
+    app.form.begin("Point")
+    assert "place" in app.form.built and app.form.instruction.value
+    app.ctx.store.close()
+
+
+def test_the_legend_is_made_when_opened_and_a_layer_sends_its_data_when_switched_on(app):
+    (more,) = [x for x in widgets(app.widget) if isinstance(x, w.Accordion)]
+    legend = more.children[0]
+    assert legend.children == ()
+    more.selected_index = 0
+    boxes = {
+        c: x for x in widgets(legend) if isinstance(x, w.Checkbox) for c in x._dom_classes
+    }
+    flood = boxes["omg-toggle-overstroming"]
+    assert flood.value is False and app.pmap.layers["overstroming"].data["features"] == []
+    flood.value = True
+    layer = app.pmap.layers["overstroming"]
+    on_disk = json.loads((app.ctx.project.web_dir / "overstroming.geojson").read_text())
+    assert layer.visible and len(layer.data["features"]) == len(on_disk["features"]) > 0
+    flood.value = False
+    assert not layer.visible

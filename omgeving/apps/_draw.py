@@ -16,12 +16,13 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
-from ipyleaflet import GeoJSON, Popup
+from ipyleaflet import Popup
 from shapely.geometry import LineString, Point
 
 from omgeving._errors import ValidationError
 from omgeving.apps._context import Context
-from omgeving.apps._mapview import ProjectMap, empty
+from omgeving.apps._mapview import Layer, ProjectMap, empty
+from omgeving.apps._widgets import lean
 from omgeving.participation import check_geometry
 
 __all__ = ["MODES", "Drawing", "collection"]
@@ -42,7 +43,7 @@ class Drawing:
         self.mode: str | None = None
         self.vertices: list[tuple[float, float]] = []  # lon, lat
         self.on_change: list[Callable[[], None]] = []
-        self.layer = GeoJSON(
+        self.layer = Layer(
             data=empty(),
             name="uw plek",
             style={"color": "#000000", "weight": 4, "fillColor": "#ffd700", "fillOpacity": 0.35},
@@ -54,7 +55,7 @@ class Drawing:
                 "fillOpacity": 1,
             },
         )
-        self.message = w.HTML().add_class("omg-map-message")
+        self.message = lean(w.HTML, "omg-map-message")
         self.popup = Popup(
             child=self.message,
             close_button=False,

@@ -19,6 +19,7 @@ from omgeving.apps._context import Context
 from omgeving.apps._draw import Drawing
 from omgeving.apps._mapview import ProjectMap
 from omgeving.apps._safe import friendly
+from omgeving.apps._widgets import lean
 from omgeving.participation import change_reaction, check_geometry, submit_reaction
 from omgeving.reactions import Reaction, new_reaction_id
 
@@ -35,13 +36,28 @@ MODE_BUTTONS = (
 )
 
 
-def button(label: str, css: str, *, icon: str = "", primary: bool = False) -> w.Button:
+def button(
+    label: str, css: str, *, icon: str = "", primary: bool = False, own_layout: bool = False
+) -> w.Button:
     """Return one of the apps' buttons: its own class ``css``, sized by ``omg-button``."""
-    made = w.Button(
-        description=label, icon=icon, button_style="primary" if primary else "",
-        layout=w.Layout(width="auto"),
+    return lean(
+        w.Button, css, "omg-button", description=label, icon=icon,
+        button_style="primary" if primary else "", layout={"width": "auto"},
+        own_layout=own_layout,
     )
-    return made.add_class(css).add_class("omg-button")
+
+
+def html_widget(value: str = "", *css: str) -> w.HTML:
+    """Return an HTML widget with the classes ``css`` and the shared layout and style."""
+    return lean(w.HTML, *css, value=value)
+
+
+#: The form's widgets made when the resident first places something (the *place* step) and
+#: first writes (the *write* step): the start of a visit sends neither (:meth:`__getattr__`).
+PLACE_WIDGETS = frozenset(
+    {"instruction", "undo", "done", "stop", "here", "buurt", "query", "search", "results"}
+)
+WRITE_WIDGETS = frozenset({"where", "move", "theme", "sentiment", "text", "submit", "cancel"})
 
 
 class ReactionForm:
@@ -65,41 +81,68 @@ class ReactionForm:
         self.editing: str | None = None
         self.geometry: dict[str, Any] | None = None
         self.found: dict[str, tuple[float, float]] = {}
-        self.status = w.HTML().add_class("omg-status")
+        self.status = html_widget("", "omg-status")
         self.drawing = Drawing(ctx, pmap, on_done=friendly(self.show_error)(self._on_drawn))
         self.drawing.on_change.append(self._show_mode)
-        self.modes = w.HBox().add_class("omg-modes")
-        self.place_panel = w.VBox().add_class("omg-place")
-        self.write_panel = w.VBox().add_class("omg-write")
+        self.modes = lean(w.HBox, "omg-modes")
+        self.place_panel = lean(w.VBox, "omg-place", own_layout=True)
+        self.write_panel = lean(w.VBox, "omg-write", own_layout=True)
+        self.built: set[str] = set()  # "place", "write": the steps whose widgets exist
         self.build()
+
+    def __getattr__(self, name: str) -> Any:
+        # a step's widgets are made the first time anything asks for them
+        if name in PLACE_WIDGETS or name in WRITE_WIDGETS:
+            self.build_step("place" if name in PLACE_WIDGETS else "write")
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     # -- widgets ---------------------------------------------------------------------------
 
     def build(self) -> None:
-        """(Re)create the widgets in the context's language, keeping what was chosen and typed."""
-        ctx = self.ctx
-        old_text: str = getattr(getattr(self, "text", None), "value", "")
-        old_theme: str | None = getattr(getattr(self, "theme", None), "value", None)
-        old_sentiment: int | None = getattr(getattr(self, "sentiment", None), "value", None)
-        handle = friendly(self.show_error)
+        """(Re)create the widgets in the context's language, keeping what was chosen and typed.
 
+        The start needs only the three drawing buttons; the place and write steps are made
+        again only if they were made before (:meth:`build_step`).
+        """
+        ctx = self.ctx
+        handle = friendly(self.show_error)
         buttons = []
         for mode, css, icon, key in MODE_BUTTONS:
             mode_button = button(ctx.text(key), css, icon=icon)
             mode_button.on_click(handle(lambda _b, mode=mode: self.begin(mode)))
             buttons.append(mode_button)
         self.modes.children = buttons
+        for step in sorted(self.built):
+            self.build_step(step)
 
-        self.instruction = w.HTML().add_class("omg-instruction")
-        self.undo = button(ctx.text("draw.undo"), "omg-undo", icon="undo")
+    def build_step(self, step: str) -> None:
+        """(Re)create the widgets of ``step`` (``"place"`` or ``"write"``) in the panel."""
+        self.built.add(step)
+        if step == "place":
+            self._build_place()
+            self._show_mode()
+        else:
+            self._build_write()
+            self._show_where()
+
+    def _build_place(self) -> None:
+        ctx = self.ctx
+        handle = friendly(self.show_error)
+        self.instruction = html_widget("", "omg-instruction")
+        self.undo = button(ctx.text("draw.undo"), "omg-undo", icon="undo", own_layout=True)
         self.undo.on_click(handle(lambda _b: self.drawing.undo()))
-        self.done = button(ctx.text("draw.done"), "omg-done", icon="check", primary=True)
+        self.done = button(
+            ctx.text("draw.done"), "omg-done", icon="check", primary=True, own_layout=True
+        )
         self.done.on_click(handle(lambda _b: self._finish()))
         self.stop = button(ctx.text("draw.stop"), "omg-stop", icon="times")
         self.stop.on_click(handle(lambda _b: self.reset()))
         self.here = button(ctx.text("draw.here"), "omg-here", icon="crosshairs")
         self.here.on_click(handle(lambda _b: self.drawing.add_at_centre()))
-        self.buurt = w.Dropdown(
+        self.buurt = lean(
+            w.Dropdown,
+            "omg-buurt",
             options=[
                 (ctx.text("form.buurt_none"), ""),
                 *sorted(((name, code) for code, name in ctx.buurten.items()), key=lambda o: o[0]),
@@ -107,58 +150,76 @@ class ReactionForm:
             value="",
             description=ctx.text("form.by_buurt"),
             style={"description_width": "initial"},
-        ).add_class("omg-buurt")
+        )
         self.buurt.observe(handle(self._on_buurt), names="value")
-        self.query = w.Text(
+        self.query = lean(
+            w.Text,
+            "omg-search",
             placeholder=ctx.text("form.search_placeholder"),
             description=ctx.text("form.search"),
             continuous_update=False,  # Enter (or leaving the field) searches
             style={"description_width": "initial"},
-        ).add_class("omg-search")
+        )
         self.query.observe(handle(lambda _c: self._on_search(None)), names="value")
         self.search = button(ctx.text("form.search_button"), "omg-search-button", icon="search")
         self.search.on_click(handle(self._on_search))
-        self.results = w.Dropdown(
+        self.results = lean(
+            w.Dropdown,
+            "omg-results",
+            own_layout=True,
             options=[],
             description=ctx.text("form.results"),
-            layout=w.Layout(display="none"),
+            layout={"display": "none"},
             style={"description_width": "initial"},
-        ).add_class("omg-results")
+        )
         self.results.observe(handle(self._on_result), names="value")
         self.place_panel.children = [
             self.instruction,
-            w.HBox([self.undo, self.done, self.stop]).add_class("omg-draw-buttons"),
+            lean(w.HBox, "omg-draw-buttons", children=[self.undo, self.done, self.stop]),
             self.here,
-            w.HTML(f"<p class='omg-or'>{ctx.say('form.or_choose')}</p>"),
+            html_widget(f"<p class='omg-or'>{ctx.say('form.or_choose')}</p>"),
             self.buurt,
-            w.HBox([self.query, self.search]).add_class("omg-search-row"),
+            lean(w.HBox, "omg-search-row", children=[self.query, self.search]),
             self.results,
         ]
 
-        self.where = w.HTML().add_class("omg-where")
+    def _build_write(self) -> None:
+        ctx = self.ctx
+        handle = friendly(self.show_error)
+        made = self.__dict__  # what was chosen and typed before, if the step was made
+        old_text: str = made["text"].value if "text" in made else ""
+        old_theme: str | None = made["theme"].value if "theme" in made else None
+        old_sentiment: int | None = made["sentiment"].value if "sentiment" in made else None
+        self.where = html_widget("", "omg-where")
         self.move = button(ctx.text("form.other_place"), "omg-move", icon="map-marker")
         self.move.on_click(handle(lambda _b: self.begin(_mode_of(self.geometry))))
-        self.theme = w.ToggleButtons(
+        self.theme = lean(
+            w.ToggleButtons,
+            "omg-theme",
             options=[(ctx.theme_label(t), t) for t in ctx.themes],
             value=old_theme if old_theme in ctx.themes else None,
             description=ctx.text("react.theme"),
             style={"description_width": "initial", "button_width": "auto"},
-        ).add_class("omg-theme")
-        self.sentiment = w.ToggleButtons(
+        )
+        self.sentiment = lean(
+            w.ToggleButtons,
+            "omg-sentiment",
             options=[(ctx.sentiment_label(v), v) for v in SENTIMENTS],
             value=old_sentiment,
             icons=list(FACES),
             description=ctx.text("form.sentiment"),
             style={"description_width": "initial", "button_width": "auto"},
-        ).add_class("omg-sentiment")
+        )
         optional = ctx.channel == "tafel"
-        self.text = w.Textarea(
+        self.text = lean(
+            w.Textarea,
+            "omg-text",
             value=old_text,
             rows=3 if optional else 4,
             placeholder=ctx.text("react.text_placeholder"),
             continuous_update=False,  # one message when the field is left, not one per key
-            layout=w.Layout(width="100%"),
-        ).add_class("omg-text")
+            layout={"width": "100%"},
+        )
         label = "react.text_optional" if optional else "react.text"
         self.submit = button(ctx.text("react.submit"), "omg-submit", icon="paper-plane",
                               primary=True)
@@ -170,16 +231,14 @@ class ReactionForm:
         self.cancel.on_click(handle(lambda _b: self.reset()))
         title = "form.edit_title" if self.editing else "form.what"
         self.write_panel.children = [
-            w.HTML(f"<h2 class='omg-step-title'>{ctx.say(title)}</h2>"),
-            w.HBox([self.where, self.move]).add_class("omg-where-row"),
+            html_widget(f"<h2 class='omg-step-title'>{ctx.say(title)}</h2>"),
+            lean(w.HBox, "omg-where-row", children=[self.where, self.move]),
             self.theme,
             self.sentiment,
-            w.HTML(f"<span class='omg-label'>{ctx.say(label)}</span>"),
+            html_widget(f"<span class='omg-label'>{ctx.say(label)}</span>"),
             self.text,
-            w.HBox([self.submit, self.cancel]).add_class("omg-send-row"),
+            lean(w.HBox, "omg-send-row", children=[self.submit, self.cancel]),
         ]
-        self._show_mode()
-        self._show_where()
 
     # -- messages --------------------------------------------------------------------------
 
@@ -196,12 +255,14 @@ class ReactionForm:
     def begin(self, mode: str) -> None:
         """Start placing a point, line or area: the sheet says how, the map takes taps."""
         self.status.value = ""
+        if "place" not in self.built:
+            self.build_step("place")
         self.drawing.start(mode)
         self.on_step("place")
 
     def _show_mode(self) -> None:
         mode = self.drawing.mode
-        if not hasattr(self, "instruction"):
+        if "place" not in self.built:
             return
         if mode is None:
             self.instruction.value = ""
@@ -234,12 +295,14 @@ class ReactionForm:
             self.drawing.show(geometry)
             p = shapely.geometry.shape(geometry).representative_point()
             self.drawing.say((p.x, p.y), "react.point_set")
+        if "write" not in self.built:
+            self.build_step("write")
         self._show_where()
         self.show_ok("react.point_set")
         self.on_step("write")
 
     def _show_where(self) -> None:
-        if not hasattr(self, "where"):
+        if "write" not in self.built:
             return
         kind = _mode_of(self.geometry) if self.geometry else ""
         key = {"Point": "form.where_point", "LineString": "form.where_line",
@@ -326,9 +389,10 @@ class ReactionForm:
         self.form_id = new_reaction_id()
         self.editing = None
         self.geometry = None
-        self.text.value = ""
-        self.theme.value = None
-        self.sentiment.value = None
+        if "write" in self.built:
+            self.text.value = ""
+            self.theme.value = None
+            self.sentiment.value = None
         self.drawing.clear()
         self.found = {}
         self.build()

@@ -15,12 +15,15 @@ import ipywidgets as w
 from omgeving._errors import ValidationError
 from omgeving.apps._context import Context
 from omgeving.apps._safe import friendly
+from omgeving.apps._widgets import lean
 from omgeving.participation import public_view, report_reaction
 from omgeving.reactions import Reaction
 
 __all__ = ["ReactionList"]
 
 PAGE = 10
+#: The list's widgets, made the first time the list is shown or asked for (:meth:`ensure`).
+LIST_WIDGETS = frozenset({"theme", "scenario", "buurt", "more", "back", "status", "cards"})
 
 
 class ReactionList:
@@ -36,24 +39,39 @@ class ReactionList:
         self.page = 0
         self.opened: str | None = None
         self.reporting: str | None = None
-        self.status = w.HTML().add_class("omg-list-status")
-        self.cards = w.VBox().add_class("omg-list")
-        self.widget = w.VBox(layout=w.Layout(padding="0 8px"))
-        self.build()
+        self.built = False
+        self.widget = lean(w.VBox, layout={"padding": "0 8px"})
+
+    def __getattr__(self, name: str) -> Any:
+        if name in LIST_WIDGETS:  # asked before the list was shown: make it now
+            self.ensure()
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def ensure(self) -> None:
+        """Make the list's widgets, the first time it is shown (a visit may never open it)."""
+        if not self.built:
+            self.built = True
+            self.build()
 
     def build(self) -> None:
-        """(Re)create the filters in the context's language."""
+        """(Re)create the filters in the context's language (once the list was made)."""
+        if not self.built:
+            return
         ctx = self.ctx
+        self.status = lean(w.HTML, "omg-list-status")
+        self.cards = lean(w.VBox, "omg-list")
         every = ctx.text("list.all")
 
         def dropdown(label: str, options: list[tuple[str, str]], css: str) -> w.Dropdown:
-            box = w.Dropdown(
+            box = lean(
+                w.Dropdown,
+                css,
                 options=[(every, ""), *options],
                 value="",
                 description=ctx.text(label),
                 style={"description_width": "initial"},
             )
-            box.add_class(css)
             box.observe(friendly(self.show_error)(self._on_filter), names="value")
             return box
 
@@ -64,16 +82,18 @@ class ReactionList:
         self.buurt = dropdown(
             "list.buurt", sorted((n, c) for c, n in ctx.buurten.items()), "omg-filter-buurt"
         )
-        self.more = w.Button(description=ctx.text("list.next"), layout=w.Layout(width="auto"))
+        self.more = lean(w.Button, description=ctx.text("list.next"), layout={"width": "auto"})
         self.more.on_click(friendly(self.show_error)(self._on_next))
-        self.back = w.Button(description=ctx.text("list.previous"), layout=w.Layout(width="auto"))
+        self.back = lean(
+            w.Button, description=ctx.text("list.previous"), layout={"width": "auto"}
+        )
         self.back.on_click(friendly(self.show_error)(self._on_previous))
         self.widget.children = [
-            w.HTML(f"<h2 id='omg-list-title'>{ctx.say('list.title')}</h2>"),
-            w.HBox([self.theme, self.scenario, self.buurt]).add_class("omg-filters"),
+            lean(w.HTML, value=f"<h2 id='omg-list-title'>{ctx.say('list.title')}</h2>"),
+            lean(w.HBox, "omg-filters", children=[self.theme, self.scenario, self.buurt]),
             self.status,
             self.cards,
-            w.HBox([self.back, self.more]),
+            lean(w.HBox, children=[self.back, self.more]),
         ]
         self.render()
 
@@ -109,12 +129,14 @@ class ReactionList:
         return chosen
 
     def render(self) -> None:
+        if not self.built:
+            return  # drawn when it is first shown
         chosen = self.selected()
         last = max((len(chosen) - 1) // PAGE, 0)
         self.page = min(self.page, last)
         shown = chosen[self.page * PAGE : (self.page + 1) * PAGE]
         self.cards.children = [self._card(r) for r in shown] or [
-            w.HTML(f"<p>{self.ctx.say('list.empty')}</p>")
+            lean(w.HTML, value=f"<p>{self.ctx.say('list.empty')}</p>")
         ]
         self.more.disabled = self.page >= last
         self.back.disabled = self.page == 0
@@ -141,46 +163,50 @@ class ReactionList:
         head = " · ".join(f for f in facts if f)
         note = f"<em>{ctx.say('list.pending')}</em><br>" if r.status == "pending" else ""
         opened = " omg-card-open" if r.id == self.opened else ""
-        body = w.HTML(
-            f"<div class='omg-card{opened}' role='article'><h3>{head}</h3>{note}"
-            f"<p class='omg-card-text'>{html.escape(r.text)}</p></div>"
+        body = lean(
+            w.HTML,
+            value=f"<div class='omg-card{opened}' role='article'><h3>{head}</h3>{note}"
+            f"<p class='omg-card-text'>{html.escape(r.text)}</p></div>",
         )
-        agree = w.Button(
-            description=ctx.text("list.agree", n=r.agrees), layout=w.Layout(width="auto")
-        ).add_class("omg-agree")
+        auto = {"width": "auto"}
+        agree = lean(
+            w.Button, "omg-agree", description=ctx.text("list.agree", n=r.agrees), layout=auto
+        )
         agree.on_click(friendly(self.show_error)(lambda _b, rid=r.id: self._agree(rid)))
         buttons = [agree]
         if mine:
-            edit = w.Button(description=ctx.text("list.edit"), layout=w.Layout(width="auto"))
-            edit.add_class("omg-edit")
+            edit = lean(w.Button, "omg-edit", description=ctx.text("list.edit"), layout=auto)
             edit.on_click(friendly(self.show_error)(lambda _b, rr=r: self.on_edit(rr)))
-            withdraw = w.Button(
-                description=ctx.text("list.withdraw"), layout=w.Layout(width="auto")
-            ).add_class("omg-withdraw")
+            withdraw = lean(
+                w.Button, "omg-withdraw", description=ctx.text("list.withdraw"), layout=auto
+            )
             withdraw.on_click(friendly(self.show_error)(lambda _b, rid=r.id: self._withdraw(rid)))
             buttons += [edit, withdraw]
         else:
-            report = w.Button(
-                description=ctx.text("list.report"), layout=w.Layout(width="auto")
-            ).add_class("omg-report")
+            report = lean(
+                w.Button, "omg-report", description=ctx.text("list.report"), layout=auto
+            )
             report.on_click(friendly(self.show_error)(lambda _b, rid=r.id: self._ask(rid)))
             buttons.append(report)
-        parts: list[w.Widget] = [body, w.HBox(buttons)]
+        parts: list[w.Widget] = [body, lean(w.HBox, children=buttons)]
         if self.reporting == r.id:
             parts.append(self._report_panel(r.id))
-        return w.VBox(
-            parts, layout=w.Layout(border="1px solid #bbb", margin="4px 0", padding="4px")
+        return lean(
+            w.VBox, children=parts,
+            layout={"border": "1px solid #bbb", "margin": "4px 0", "padding": "4px"},
         )
 
     def _report_panel(self, reaction_id: str) -> w.Widget:
-        reason = w.Textarea(
-            placeholder=self.ctx.text("list.report_reason"), rows=2, layout=w.Layout(width="100%")
-        ).add_class("omg-report-reason")
-        send = w.Button(
-            description=self.ctx.text("list.report_send"), button_style="warning"
-        ).add_class("omg-report-send")
+        reason = lean(
+            w.Textarea, "omg-report-reason", placeholder=self.ctx.text("list.report_reason"),
+            rows=2, layout={"width": "100%"},
+        )
+        send = lean(
+            w.Button, "omg-report-send", description=self.ctx.text("list.report_send"),
+            button_style="warning",
+        )
         send.on_click(friendly(self.show_error)(lambda _b: self._report(reaction_id, reason.value)))
-        return w.VBox([reason, send])
+        return lean(w.VBox, children=[reason, send])
 
     def _agree(self, reaction_id: str) -> None:
         done = self.ctx.store.agree(reaction_id, self.ctx.participant)

@@ -13,14 +13,38 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
-from ipyleaflet import GeoJSON, Map, ScaleControl, TileLayer, ZoomControl, basemaps
+from ipyleaflet import (
+    AttributionControl,
+    GeoJSON,
+    Map,
+    ScaleControl,
+    TileLayer,
+    ZoomControl,
+    basemaps,
+)
 
+from omgeving.apps._widgets import lean
 from omgeving.palette import function_colour, theme_colour
 from omgeving.web import tiles_for_bounds
 
-__all__ = ["ProjectMap", "empty", "fit_zoom", "scenario_features", "theme_colour"]
+__all__ = ["Layer", "ProjectMap", "empty", "fit_zoom", "scenario_features", "theme_colour"]
 
 MAX_DETAIL_TILES = 6
+
+
+class Layer(GeoJSON):
+    """An ipyleaflet GeoJSON layer whose data goes to the browser once, as it is.
+
+    ipyleaflet's own GeoJSON, given a ``style``, deep-copies its data, writes the style into
+    every feature and sends the data a second time; the browser applies ``style`` over each
+    feature's own style in the same way (jupyter-leaflet's ``LeafletGeoJSONView``). For the
+    context layers that copy doubled what every visitor's page had to carry.
+    """
+
+    def _get_data(self) -> Any:
+        return self.data
+
+
 def empty() -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": []}
 
@@ -68,21 +92,25 @@ class ProjectMap:
             min_zoom=6,
             base=True,
         )
-        self.map = Map(
+        self.hidden: dict[str, dict[str, Any]] = {}  # layers off at the start: data not sent yet
+        self.layers = self._context_layers()
+        self.map = Map(  # layers and controls given at once: each add is one more message
             center=((miny + maxy) / 2, (minx + maxx) / 2),
             zoom=11,
             basemap=background,
+            layers=(background, *self.layers.values()),
+            controls=(
+                ZoomControl(position=zoom_position),
+                ScaleControl(position="bottomleft", imperial=False),
+                AttributionControl(position="bottomright"),
+            ),
             scroll_wheel_zoom=True,
             max_zoom=19,
             min_zoom=8,
             zoom_control=False,
+            attribution_control=False,
             layout=w.Layout(height=height, min_height="200px", width="100%"),
         )
-        self.map.add(ZoomControl(position=zoom_position))
-        self.map.add(ScaleControl(position="bottomleft", imperial=False))
-        self.layers = self._context_layers()
-        for layer in self.layers.values():
-            self.map.add(layer)
         self.detail_tiles: tuple[tuple[int, int], ...] = ()
         self.fitted = False
         self.on_first_view: list[Any] = []
@@ -91,22 +119,42 @@ class ProjectMap:
     def _context_layers(self) -> dict[str, GeoJSON]:
         layers = {}
         for spec in self.manifest["layers"]:
-            data = json.loads((self.web_dir / spec["file"]).read_text(encoding="utf-8"))
-            for feature in data["features"]:
-                feature["properties"]["style"] = _feature_style(
-                    spec, feature, self.manifest["buildings"]
-                )
-            layers[spec["name"]] = GeoJSON(
+            if spec["visible"]:
+                data = self._layer_data(spec)
+            else:  # sent when switched on (:meth:`show_layer`): most visitors never do
+                data = empty()
+                self.hidden[spec["name"]] = spec
+            layers[spec["name"]] = Layer(
                 data=data, name=spec["name"], style=spec["style"], visible=spec["visible"]
             )
         if "gebouwen" in layers:
-            layers["gebouwen-detail"] = GeoJSON(
+            layers["gebouwen-detail"] = Layer(
                 data=empty(),
                 name="gebouwen-detail",
                 visible=False,
                 style={"color": "#7f2704", "weight": 1, "fillColor": "#d94801", "fillOpacity": 0.6},
             )
         return layers
+
+    def _layer_data(self, spec: dict[str, Any]) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((self.web_dir / spec["file"]).read_text(encoding="utf-8"))
+        for feature in data["features"]:
+            feature["properties"]["style"] = _feature_style(
+                spec, feature, self.manifest["buildings"]
+            )
+        return data
+
+    def show_layer(self, name: str, visible: bool) -> None:
+        """Switch the context layer ``name`` on or off (its data goes out the first time)."""
+        layer = self.layers[name]
+        spec = self.hidden.pop(name, None) if visible else None
+        if spec is not None:
+            layer.data = self._layer_data(spec)
+        layer.visible = visible
+
+    def add(self, *layers: Any) -> None:
+        """Put ``layers`` on the map, over what is there, in one message."""
+        self.map.layers = (*self.map.layers, *layers)
 
     def fit(self) -> None:
         """Zoom to the project area (needs the map's size, known after the first view)."""
@@ -115,27 +163,28 @@ class ProjectMap:
             minx, miny, maxx, maxy = self.manifest["bounds"]
             self.map.center = ((miny + maxy) / 2, (minx + maxx) / 2)
 
-    def legend(self, lang: str, title: str) -> w.Widget:
-        """Return layer toggles with a legend, labelled in ``lang``."""
-        rows: list[w.Widget] = [w.HTML(f"<h3>{html.escape(title)}</h3>")]
+    def legend(self, lang: str, title: str) -> list[w.Widget]:
+        """Return the rows of a legend with layer toggles, labelled in ``lang``."""
+        rows: list[w.Widget] = [lean(w.HTML, value=f"<h3>{html.escape(title)}</h3>")]
         key = "label_nl" if lang == "nl" else "label_en"
         for spec in self.manifest["layers"]:
-            layer = self.layers[spec["name"]]
-            box = w.Checkbox(value=layer.visible, description=spec[key], indent=False)
-            box.add_class(f"omg-toggle-{spec['name']}")
-            box.observe(
-                lambda change, layer=layer: setattr(layer, "visible", change["new"]), names="value"
+            name = spec["name"]
+            box = lean(
+                w.Checkbox, f"omg-toggle-{name}", value=self.layers[name].visible,
+                description=spec[key], indent=False,
             )
-            rows.append(w.HBox([w.HTML(_swatch(spec)), box]))
-            for value, colour in spec.get("colors", {}).items():
-                rows.append(
-                    w.HTML(
-                        f"<span style='margin-left:28px'><span class='omg-swatch' "
-                        f"style='background:{html.escape(colour)}'></span>"
-                        f"{html.escape(value)}</span>"
-                    )
-                )
-        return w.VBox(rows, layout=w.Layout(padding="0 8px"))
+            box.observe(
+                lambda change, name=name: self.show_layer(name, change["new"]), names="value"
+            )
+            rows.append(lean(w.HBox, children=[lean(w.HTML, value=_swatch(spec)), box]))
+            if spec.get("colors"):
+                rows.append(lean(w.HTML, value="<br>".join(
+                    f"<span style='margin-left:28px'><span class='omg-swatch' "
+                    f"style='background:{html.escape(colour)}'></span>"
+                    f"{html.escape(value)}</span>"
+                    for value, colour in spec["colors"].items()
+                )))
+        return rows
 
     def _on_view(self, _change: dict[str, Any]) -> None:
         if not self.fitted and self.map.bounds:

@@ -18,7 +18,6 @@ import time
 from typing import Any
 
 import ipywidgets as w
-from ipyleaflet import GeoJSON
 
 from omgeving import settings
 from omgeving.apps._context import REACTION_OPACITY, Context
@@ -26,8 +25,9 @@ from omgeving.apps._draw import collection
 from omgeving.apps._form import ReactionForm, button
 from omgeving.apps._list import ReactionList
 from omgeving.apps._live import Poller
-from omgeving.apps._mapview import ProjectMap, empty, fit_zoom, scenario_features
+from omgeving.apps._mapview import Layer, ProjectMap, empty, fit_zoom, scenario_features
 from omgeving.apps._safe import friendly
+from omgeving.apps._widgets import lean
 from omgeving.palette import theme_colour
 from omgeving.participation import Area, public_view
 from omgeving.project import open_project
@@ -104,12 +104,12 @@ class ResidentApp:
             project.web_dir, self.ctx.manifest, height="100%", zoom_position="bottomright"
         )
         self.pmap.map.scroll_wheel_zoom = False  # the wheel scrolls the page until a click
-        self.scenario_layer = GeoJSON(
+        self.scenario_layer = Layer(
             data=empty(),
             name="scenario",
             point_style={"radius": 7, "weight": 2, "fillOpacity": 0.9},
         )
-        self.reactions_layer = GeoJSON(
+        self.reactions_layer = Layer(
             data=empty(),
             name="reacties",
             point_style={
@@ -121,7 +121,7 @@ class ResidentApp:
                 "className": "omg-reactie",
             },
         )
-        self.new_layer = GeoJSON(
+        self.new_layer = Layer(
             data=empty(),
             name="uw reactie",
             style={"color": "#000000", "weight": 5, "fillOpacity": 0.2, "className": "omg-new"},
@@ -129,10 +129,7 @@ class ResidentApp:
                          "className": "omg-new"},
         )
         self.reactions_layer.on_click(friendly(self._show_map_error)(self._on_reaction_click))
-        self.pmap.map.add(self.scenario_layer)
-        self.pmap.map.add(self.reactions_layer)
-        self.pmap.map.add(self.new_layer)
-        self.scenario = w.Dropdown()
+        self.pmap.add(self.scenario_layer, self.reactions_layer, self.new_layer)
         self.form = ReactionForm(
             self.ctx,
             self.pmap,
@@ -141,12 +138,12 @@ class ResidentApp:
             on_step=self.go,
         )
         self.list = ReactionList(self.ctx, on_edit=self._on_edit, on_change=self.refresh)
-        self.visitor = w.Text(layout=w.Layout(display="none")).add_class("omg-visitor")
+        self.visitor = lean(w.Text, "omg-visitor", layout={"display": "none"})
         if not kiosk:  # the page's script fills in this browser's pseudonymous id
             self.visitor.observe(friendly(self.form.show_error)(self._on_visitor), names="value")
-        self.widget = w.Box().add_class("omg-shell").add_class("omg-app")
-        if kiosk:
-            self.widget.add_class("omg-tafel")
+        self.widget = lean(w.Box)  # its classes: :meth:`_classes`
+        self.thanks = lean(w.HTML, "omg-thanks-card")
+        self.panels: dict[str, w.Box] = {}
         self.poller = Poller(self._tick, REFRESH_SECONDS)
         self.pmap.on_first_view.append(self._on_connected)
         self.compose()
@@ -160,12 +157,14 @@ class ResidentApp:
     # -- composition -----------------------------------------------------------------------
 
     def compose(self) -> None:
-        """(Re)build every text widget in the current language."""
+        """(Re)build every text widget in the current language.
+
+        Only what the start shows is made here; the thanks and list steps are made when a
+        visitor first reaches them (:meth:`_panel`), and the layers legend when it is opened.
+        """
         ctx, cfg = self.ctx, self.ctx.project.config
         identity = ctx.identity
-        for lang in ("nl", "en"):  # the page's own script (counters) speaks the app's language
-            self.widget.remove_class(f"omg-lang-{lang}")
-        self.widget.add_class(f"omg-lang-{ctx.lang}")
+        self._classes()
         self.form.build()
         self.list.build()
         handle = friendly(self.form.show_error)
@@ -182,34 +181,36 @@ class ResidentApp:
             for var, key in (("primary", "colour"), ("accent", "accent"))
             if identity.get(key)
         )
-        head = w.HTML(
-            (f"<style>.omg-shell{{{colours}}}</style>" if colours else "")
+        head = lean(
+            w.HTML,
+            "omg-head",
+            value=(f"<style>.omg-shell{{{colours}}}</style>" if colours else "")
             + f"<div class='omg-head-card'>{logo}<div><h1>{ctx.say('app.title', title=cfg.title)}"
-            "</h1></div></div>"
-        ).add_class("omg-head")
+            "</h1></div></div>",
+        )
         other = "en" if ctx.lang == "nl" else "nl"
         switch = button(
             {"en": "English", "nl": "Nederlands"}[other], f"omg-to-{other}", icon="globe"
         )
         switch.on_click(handle(lambda _b: self._on_language({"new": other})))
-        language = w.Box([switch]).add_class("omg-language")
+        language = lean(w.Box, "omg-language", children=[switch])
         home = button(ctx.text("map.home"), "omg-home", icon="arrows-alt")
         home.on_click(handle(lambda _b: self.pmap.fit()))
-        mapbox = w.Box(
-            [self.pmap.map, w.HBox([head, language]).add_class("omg-topbar"), home,
-             w.HTML("<div aria-hidden='true'></div>")
-             .add_class("omg-crosshair")],
-        ).add_class("omg-mapbox")
+        crosshair = lean(w.HTML, "omg-crosshair", value="<div aria-hidden='true'></div>")
+        topbar = lean(w.HBox, "omg-topbar", children=[head, language])
+        mapbox = lean(w.Box, "omg-mapbox", children=[self.pmap.map, topbar, home, crosshair])
 
-        old = self.scenario.value or ""
-        self.scenario = w.Dropdown(
+        old = self.__dict__["scenario"].value if "scenario" in self.__dict__ else ""
+        self.scenario = lean(
+            w.Dropdown,
+            "omg-scenario",
             options=[(ctx.text("scenario.none"), "")] + [(n, s) for s, n in ctx.scenarios.items()],
             value=old,
             description=ctx.text("scenario.label"),
             style={"description_width": "initial"},
-        ).add_class("omg-scenario")
+        )
         self.scenario.observe(handle(self._on_scenario), names="value")
-        self.scenario_text = w.HTML(self._scenario_html(old))
+        self.scenario_text = lean(w.HTML, value=self._scenario_html(old))
         self.open_list = button(
             ctx.text("list.open", n=len(self._listed())), "omg-open-list", icon="comments"
         )
@@ -218,60 +219,103 @@ class ResidentApp:
         photo = (
             "<img class='omg-photo' src='huisstijl/foto' alt=''>" if identity.get("photo") else ""
         )
-        self.start_panel = w.VBox(
-            [
-                w.HTML(
-                    f"{photo}<p class='omg-welcome'>{html.escape(welcome)}</p>{fictional}"
-                    f"<h2 class='omg-cta'>{ctx.say('app.cta')}</h2>"
+        self.start_panel = lean(
+            w.VBox,
+            "omg-start",
+            own_layout=True,  # go() shows and hides the panels
+            children=[
+                lean(
+                    w.HTML,
+                    value=f"{photo}<p class='omg-welcome'>{html.escape(welcome)}</p>{fictional}"
+                    f"<h2 class='omg-cta'>{ctx.say('app.cta')}</h2>",
                 ),
                 self.form.modes,
-                w.HBox([self.open_list]).add_class("omg-start-links"),
+                lean(w.HBox, "omg-start-links", children=[self.open_list]),
                 self.scenario,
                 self.scenario_text,
                 self._more(),
-            ]
-        ).add_class("omg-start")
-        self.thanks = w.HTML().add_class("omg-thanks-card")
-        again = button(ctx.text("thanks.again"), "omg-again", icon="plus", primary=True)
-        again.on_click(handle(lambda _b: self._again()))
-        see = button(ctx.text("thanks.see"), "omg-see", icon="comments")
-        see.on_click(handle(lambda _b: self.go("list")))
-        self.thanks_panel = w.VBox(
-            [self.thanks, w.HBox([again, see]).add_class("omg-send-row")]
-        ).add_class("omg-thanks")
-        back = button(ctx.text("list.back"), "omg-back", icon="map")
-        back.on_click(handle(lambda _b: self.go("start")))
-        self.list_panel = w.VBox([back, self.list.widget]).add_class("omg-list-panel")
+            ],
+        )
+        made = [step for step in ("thanks", "list") if step in self.panels]
         self.panels = {
             "start": self.start_panel,
             "place": self.form.place_panel,
             "write": self.form.write_panel,
-            "thanks": self.thanks_panel,
-            "list": self.list_panel,
         }
-        sheet = w.VBox(
-            [self.form.status, *self.panels.values(), self.visitor],
-        ).add_class("omg-sheet")
-        self.widget.children = [mapbox, sheet]
+        self.sheet = lean(
+            w.VBox, "omg-sheet", children=[self.form.status, *self.panels.values(), self.visitor]
+        )
+        for step in made:  # made before, in the other language: made anew
+            self._panel(step)
+        self.widget.children = [mapbox, self.sheet]
         self.go(self.step)
         if self.kiosk:  # any touch on the form counts as activity
             for widget in (self.form.text, self.form.theme, self.form.sentiment, self.form.buurt):
                 widget.observe(lambda _change: self.touch(), names="value")
 
-    def _more(self) -> w.Accordion:
-        """Return the folded extras: the map's layers, and (not at the table) privacy."""
+    def _panel(self, step: str) -> w.Box:
+        """Return the panel of ``step``, made (and put in the sheet) the first time."""
+        panel = self.panels.get(step)
+        if panel is not None:
+            return panel
         ctx = self.ctx
-        parts = [self.pmap.legend(ctx.lang, ctx.text("layers.title"))]
+        handle = friendly(self.form.show_error)
+        if step == "thanks":
+            again = button(ctx.text("thanks.again"), "omg-again", icon="plus", primary=True)
+            again.on_click(handle(lambda _b: self._again()))
+            see = button(ctx.text("thanks.see"), "omg-see", icon="comments")
+            see.on_click(handle(lambda _b: self.go("list")))
+            panel = lean(
+                w.VBox, "omg-thanks", own_layout=True,
+                children=[self.thanks, lean(w.HBox, "omg-send-row", children=[again, see])],
+            )
+        elif step == "list":
+            self.list.ensure()
+            back = button(ctx.text("list.back"), "omg-back", icon="map")
+            back.on_click(handle(lambda _b: self.go("start")))
+            panel = lean(
+                w.VBox, "omg-list-panel", own_layout=True, children=[back, self.list.widget]
+            )
+        else:
+            raise ValueError(f"step {step!r} has no panel of its own")
+        panel.layout.display = "none"
+        self.panels[step] = panel
+        *others, visitor = self.sheet.children
+        self.sheet.children = [*others, panel, visitor]
+        return panel
+
+    def _classes(self) -> None:
+        """Set the shell's classes (kind, language, step: the CSS lays the page out) at once."""
+        classes = ("omg-shell", "omg-app", *(("omg-tafel",) if self.kiosk else ()),
+                   f"omg-lang-{self.ctx.lang}", f"omg-step-{self.step}")
+        if tuple(self.widget._dom_classes) != classes:
+            self.widget._dom_classes = classes
+
+    def _more(self) -> w.Accordion:
+        """Return the folded extras: the map's layers, and (not at the table) privacy.
+
+        The legend's rows are made when it is first opened.
+        """
+        ctx = self.ctx
+        legend = lean(w.VBox, layout={"padding": "0 8px"})
+        parts: list[w.Widget] = [legend]
         titles = [ctx.text("layers.title")]
         if not self.kiosk:
             self.privacy = self._privacy()
             parts.append(self.privacy)
             titles.append(ctx.text("privacy.title"))
-        return w.Accordion(children=parts, titles=tuple(titles)).add_class("omg-more")
+        more = lean(w.Accordion, "omg-more", children=parts, titles=tuple(titles))
+
+        def opened(change: dict[str, Any]) -> None:
+            if change["new"] == 0 and not legend.children:
+                legend.children = self.pmap.legend(ctx.lang, ctx.text("layers.title"))
+
+        more.observe(friendly(self.form.show_error)(opened), names="selected_index")
+        return more
 
     def _privacy(self) -> w.HTML:
         """Return what we store, how long, and this browser's participant code."""
-        return w.HTML(self._privacy_html()).add_class("omg-privacy")
+        return lean(w.HTML, "omg-privacy", value=self._privacy_html())
 
     def _privacy_html(self) -> str:
         ctx = self.ctx
@@ -299,9 +343,10 @@ class ResidentApp:
             self.new_layer.data = empty()
         if self.step == "thanks" and step != "thanks":
             self.form.status.value = ""  # the thank-you was said; it does not follow to the list
-        self.widget.remove_class(f"omg-step-{self.step}")
+        if step in ("thanks", "list"):
+            self._panel(step)
         self.step = step
-        self.widget.add_class(f"omg-step-{step}")
+        self._classes()
         for name, panel in self.panels.items():
             panel.layout.display = "" if name == step else "none"
 

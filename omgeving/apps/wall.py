@@ -193,8 +193,8 @@ class WallApp:
             layer = pmap.layers.pop(name)  # out of the page entirely, not just hidden
             pmap.map.remove(layer)
             layer.close()
-        for layer in pmap.layers.values():
-            layer.visible = True
+        for name in pmap.layers:
+            pmap.show_layer(name, True)
         return pmap
 
     def _compose(self) -> w.Widget:
