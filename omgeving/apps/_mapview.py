@@ -250,7 +250,9 @@ def _feature_style(
     if spec.get("color_by"):
         colour = spec["colors"].get(props.get(spec["color_by"]), "#cccccc")
         return {"fillColor": colour, "color": colour}
-    if spec["name"] == "gebouwen" and buildings:
+    if spec["name"] == "gebouwen" and "fillOpacity" in props:  # baked in shades
+        return {"fillOpacity": props["fillOpacity"]}
+    if spec["name"] == "gebouwen" and buildings:  # a cell per feature: baked by an older omgeving
         share = math.sqrt(props.get("aantal", 0) / max(buildings["max_density"], 1))
         return {"fillOpacity": round(0.05 + 0.75 * share, 2)}
     return {}
