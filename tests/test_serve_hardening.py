@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import http.client
+import io
 import json
 import logging
 import re
@@ -666,3 +667,40 @@ def test_serve_kernel_options_reach_voila(project_copy, monkeypatch):
 class _Refuse:
     def __init__(self, *args, **kwargs):
         raise OmgevingError("Voila not started in this test")
+
+
+def test_every_record_is_scrubbed_when_shown_and_a_dropped_one_is_never_formatted():
+    from omgeving.server._voila import _scrub_every_record
+
+    class Costly:
+        formatted = 0
+
+        def __str__(self) -> str:
+            Costly.formatted += 1
+            return "a kernel message from 198.51.100.4"
+
+    before = logging.getLogRecordFactory()
+    logger = logging.getLogger("test.scrub")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setLevel(logging.INFO)  # as Voila's: the logger takes DEBUG, the handler shows INFO
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    try:
+        _scrub_every_record()
+        logger.debug("content: %s", Costly())
+        assert Costly.formatted == 0 and stream.getvalue() == ""
+        logger.info("content: %s", Costly())
+        try:
+            raise ValueError("from 203.0.113.9")
+        except ValueError:
+            logger.exception("failed for %s", "192.0.2.7")
+    finally:
+        logging.setLogRecordFactory(before)
+        logger.removeHandler(handler)
+    text = stream.getvalue()
+    assert Costly.formatted == 1 and "content: a kernel message from -" in text
+    assert "failed for -" in text and "ValueError: from -" in text
+    for address in ("198.51.100.4", "203.0.113.9", "192.0.2.7"):
+        assert address not in text, text

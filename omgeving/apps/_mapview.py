@@ -79,6 +79,7 @@ class ProjectMap:
         *,
         height: str = "60vh",
         zoom_position: str = "topleft",
+        defer_layers: bool = False,
     ) -> None:
         self.web_dir = web_dir
         self.manifest = manifest
@@ -92,7 +93,10 @@ class ProjectMap:
             min_zoom=6,
             base=True,
         )
-        self.hidden: dict[str, dict[str, Any]] = {}  # layers off at the start: data not sent yet
+        # layers whose data has not been sent: those off at the start (until switched on) and,
+        # with ``defer_layers``, all until the page has drawn the map
+        self.pending: dict[str, dict[str, Any]] = {}
+        self.defer_layers = defer_layers
         self.layers = self._context_layers()
         self.map = Map(  # layers and controls given at once: each add is one more message
             center=((miny + maxy) / 2, (minx + maxx) / 2),
@@ -119,11 +123,11 @@ class ProjectMap:
     def _context_layers(self) -> dict[str, GeoJSON]:
         layers = {}
         for spec in self.manifest["layers"]:
-            if spec["visible"]:
+            if spec["visible"] and not self.defer_layers:
                 data = self._layer_data(spec)
-            else:  # sent when switched on (:meth:`show_layer`): most visitors never do
+            else:  # sent when the map is shown or the layer switched on (:meth:`show_layer`)
                 data = empty()
-                self.hidden[spec["name"]] = spec
+                self.pending[spec["name"]] = spec
             layers[spec["name"]] = Layer(
                 data=data, name=spec["name"], style=spec["style"], visible=spec["visible"]
             )
@@ -147,7 +151,7 @@ class ProjectMap:
     def show_layer(self, name: str, visible: bool) -> None:
         """Switch the context layer ``name`` on or off (its data goes out the first time)."""
         layer = self.layers[name]
-        spec = self.hidden.pop(name, None) if visible else None
+        spec = self.pending.pop(name, None) if visible else None
         if spec is not None:
             layer.data = self._layer_data(spec)
         layer.visible = visible
@@ -192,6 +196,9 @@ class ProjectMap:
             # the notebook long before anyone looked)
             self.fitted = True
             self.fit()
+            for name, spec in list(self.pending.items()):
+                if spec["visible"]:
+                    self.show_layer(name, True)
             for callback in self.on_first_view:
                 callback()
             return

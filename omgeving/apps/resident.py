@@ -100,8 +100,11 @@ class ResidentApp:
         self.highlighted: str | None = None
         self.reactions: dict[str, Reaction] = {}  # every change seen, any status
         self.last_activity = time.monotonic()
+        # the layers' data goes out once the page shows the map, straight to the browser:
+        # sent while Voila runs the notebook, the server would parse it for every visitor
         self.pmap = ProjectMap(
-            project.web_dir, self.ctx.manifest, height="100%", zoom_position="bottomright"
+            project.web_dir, self.ctx.manifest, height="100%", zoom_position="bottomright",
+            defer_layers=True,
         )
         self.pmap.map.scroll_wheel_zoom = False  # the wheel scrolls the page until a click
         self.scenario_layer = Layer(

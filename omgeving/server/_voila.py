@@ -25,10 +25,12 @@ Run as ``python -m omgeving.server._voila ROOT --Voila.config_file_paths=DIR``; 
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import os
 import re
 import time
+import types
 from pathlib import Path
 from typing import Any
 
@@ -121,13 +123,26 @@ def scrub_record(record: logging.LogRecord) -> None:
         record.stack_info = scrub_addresses(record.stack_info)
 
 
+def _scrubbed_message(record: logging.LogRecord) -> str:
+    return scrub_addresses(logging.LogRecord.getMessage(record))
+
+
 def _scrub_every_record() -> None:
-    """Make every log record of this process pass :func:`scrub_record` when it is made."""
+    """Make every log record of this process pass :func:`scrub_record`.
+
+    A record with a traceback or a stack is scrubbed when it is made; any other scrubs its
+    message when a handler asks for it. Most records are never shown: Voila's logger takes
+    debug records (the notebook executor logs every kernel message, the web layers in it),
+    and formatting and scrubbing each of them was most of the server's work in a crowd.
+    """
     make = logging.getLogRecordFactory()
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = make(*args, **kwargs)
-        scrub_record(record)
+        if record.exc_info or record.stack_info:
+            scrub_record(record)
+        else:
+            record.getMessage = types.MethodType(_scrubbed_message, record)  # type: ignore[method-assign]
         return record
 
     logging.setLogRecordFactory(factory)
@@ -180,6 +195,112 @@ def page_config(config: dict[str, Any], **_context: Any) -> dict[str, Any]:
     config["fullMathjaxUrl"] = config["mathjaxConfig"] = "null"
     config["omgeving"] = {"limits": text_limits(), "texts": page_texts()}
     return config
+
+
+class TemplateCode(jinja2.BytecodeCache):
+    """The page templates' compiled code, kept for the life of the server process.
+
+    Voila makes a new template environment for every page it renders, so jinja2 would parse
+    and compile the same templates again for every visitor (about 0.1 s each, on the one
+    thread that serves everybody). The cache's key is the template's name and file, checked
+    against its source, so a changed template is compiled anew.
+    """
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+def _keep_compiled_templates() -> None:
+    """Let every Voila page environment of this process share one :class:`TemplateCode`."""
+    from voila.exporter import VoilaExporter
+
+    if getattr(VoilaExporter, "_omgeving_code", None) is not None:
+        return
+    create = VoilaExporter._create_environment
+    code = TemplateCode()
+
+    def _create_environment(self: VoilaExporter) -> jinja2.Environment:
+        env = create(self)
+        env.bytecode_cache = code
+        return env
+
+    VoilaExporter._create_environment = _create_environment
+    VoilaExporter._omgeving_code = code
+
+
+#: How often a page whose kernel died reloads itself before it only offers "try again".
+PAGE_RETRIES = 3
+
+
+def lost_page() -> str:
+    """Return the end of a page whose kernel died while Voila rendered it.
+
+    It says so in Dutch and English, shows itself (Voila keeps the page's cells hidden until
+    they are done) and reloads the page after a few seconds, at most :data:`PAGE_RETRIES`
+    times per tab; the page's script forgets the count once an app has shown.
+    """
+    nl, en = catalogue("nl"), catalogue("en")
+    return (
+        "<div class='omg-failed' role='alert'>"
+        f"<p>{html.escape(nl['serve.lost'])}</p>"
+        f"<p class='en' lang='en'>{html.escape(en['serve.lost'])}</p>"
+        f"<p><a href=''>{html.escape(nl['serve.retry'])} <span lang='en'>/ "
+        f"{html.escape(en['serve.retry'])}</span></a></p></div>"
+        "<script>(function () {"
+        "var wait = document.getElementById('loading'); if (wait) { wait.remove(); }"
+        "var cells = document.getElementById('rendered_cells');"
+        "if (cells) { cells.style.display = ''; }"
+        "var n = 0; try { n = +(sessionStorage.getItem('omgeving-retry') || 0);"
+        f" if (n < {PAGE_RETRIES}) {{ sessionStorage.setItem('omgeving-retry', n + 1);"
+        " setTimeout(function () { location.reload(); }, 2000 + 3000 * n); } }"
+        " catch (err) {}"
+        "})();</script>"
+    )
+
+
+async def _ending(parts: Any, log: logging.Logger) -> Any:
+    """Pass a page's parts on; when rendering fails, end the page with :func:`lost_page`."""
+    try:
+        async for part in parts:
+            yield part
+    except Exception as err:  # noqa: BLE001  (any failure: the page must end, not hang)
+        log.error("A page could not be rendered (%s: %s); it reloads", type(err).__name__, err)
+        yield lost_page(), {}
+
+
+def _end_failed_pages() -> None:
+    """Make Voila end a page whose rendering fails, instead of keeping it open for ever.
+
+    Voila renders a page in a task that queues its parts and then an end marker. When the
+    kernel dies before it answered (killed, out of memory), the task raises, the marker never
+    comes, and Voila sends its heartbeat every 10 s for ever: the visitor waits at the
+    loading screen and nobody knows why. Our renderer ends the page with a message and a
+    reload instead (:func:`_ending`).
+    """
+    import voila.handler
+    from voila.notebook_renderer import NotebookRenderer
+
+    if getattr(voila.handler.NotebookRenderer, "_omgeving_ends", False):
+        return
+
+    class EndingRenderer(NotebookRenderer):
+        _omgeving_ends = True
+
+        def generate_content_generator(
+            self, kernel_id: str | None = None, kernel_future: Any = None
+        ) -> Any:
+            parts = super().generate_content_generator(kernel_id, kernel_future)
+            return _ending(parts, self.log)
+
+    voila.handler.NotebookRenderer = EndingRenderer
 
 
 def _error_pages() -> jinja2.Environment:
@@ -504,6 +625,11 @@ class OmgevingVoila(Voila):
 
     def initialize(self, argv: Any = None) -> None:
         super().initialize(argv)
+        # traitlets gives the app's logger DEBUG and its handler log_level: every debug record
+        # (the executor logs each kernel message whole) would be made only to be dropped
+        self.log.setLevel(self.log_level)
+        _keep_compiled_templates()
+        _end_failed_pages()
         self.voila_configuration.multi_kernel_manager_class = OmgevingKernelManager
         self.voila_configuration.page_config_hook = page_config
 

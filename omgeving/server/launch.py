@@ -194,6 +194,10 @@ def voila_config(options: ServeOptions) -> dict[str, Any]:
         # nbclient waits 4 s for a cell's output after its reply, then renders without it: a
         # busy machine pre-starting kernels then gave pages without a map (an empty page)
         "VoilaExecutor": {"timeout": 120, "iopub_timeout": 60},
+        # kernels talk to the server over Unix sockets beside their connection files: TCP
+        # ports are picked free and bound later by the kernel, so kernels started at one
+        # moment (a QR rush) could pick the same port, and one of them died with its page
+        **({"KernelManager": {"transport": "ipc"}} if os.name == "posix" else {}),
         "OmgevingKernelManager": {
             "max_kernels": cap,
             "connect_timeout": options.connect_timeout,
