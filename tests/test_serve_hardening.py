@@ -704,3 +704,31 @@ def test_every_record_is_scrubbed_when_shown_and_a_dropped_one_is_never_formatte
     assert "failed for -" in text and "ValueError: from -" in text
     for address in ("198.51.100.4", "203.0.113.9", "192.0.2.7"):
         assert address not in text, text
+
+
+def test_a_page_whose_kernel_dies_ends_with_a_message_and_reloads(project_copy, tmp_path):
+    """Voila kept such a page open for ever (a heartbeat every 10 s): the visitor waited."""
+    server = Served(project_copy, tmp_path / "voila.log", "--pool", "0")
+    try:
+        got: dict = {}
+        page = threading.Thread(target=lambda: got.update(page=fetch(server.url, timeout=90)))
+        t0 = time.monotonic()
+        page.start()
+        killed = None
+        while killed is None and time.monotonic() - t0 < 60:
+            for kernel in server.kernels().values():  # the page's kernel, as soon as it runs
+                kernel.kill()
+                killed = kernel
+            time.sleep(0.01)
+        page.join(90)
+        seconds = time.monotonic() - t0
+        assert killed is not None and "page" in got
+        status, _, body = got["page"]
+        print(f"\nthe page of a killed kernel ended after {seconds:.1f} s with {status}")
+        assert seconds < 60
+        assert "De kaart kon niet worden geladen" in body and "Trying again" in body
+        assert "location.reload" in body and "sessionStorage" in body
+        assert "Traceback" not in body and "RuntimeError" not in body
+        assert "could not be rendered" in server.log.read_text()
+    finally:
+        server.stop()
