@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 import warnings
@@ -135,7 +136,11 @@ def _add_serve(sub: _Subparsers) -> None:
     )
     serve.add_argument("--port", type=int, default=8866, help="port (default 8866)")
     serve.add_argument(
-        "--pool", type=int, default=2, help="pre-started kernels kept ready (default 2)"
+        "--pool",
+        type=int,
+        default=None,
+        help="resident-app kernels kept ready, each a visitor served at once (default: [serve] "
+        "pool, else one per core, 2 to 8)",
     )
     serve.add_argument(
         "--cull-after",
@@ -339,17 +344,22 @@ def _publish(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from omgeving.project import open_project
-    from omgeving.server.launch import ServeOptions, serve
+    from omgeving.server.launch import ServeOptions, available_memory, default_pool, serve
 
     project = open_project(args.dir)
+    if args.pool is not None and args.pool < 0:
+        raise OmgevingError(f"--pool {args.pool} is below 0; use 0 (none kept ready) or more")
     if not 0 < args.port < 65536:
         raise OmgevingError(f"--port {args.port} is not a port number; use 1024-65535")
     if args.max_kernels is not None and args.max_kernels < 1:
         raise OmgevingError(f"--max-kernels {args.max_kernels} allows no visitor; use 1 or more")
+    pool = args.pool if args.pool is not None else project.config.serve.pool
+    if pool < 0:
+        pool = default_pool(os.cpu_count() or 1, available_memory())
     options = ServeOptions(
         host=args.host,
         port=args.port,
-        pool_size=max(args.pool, 0),
+        pool_size=pool,
         cull_idle_timeout=args.cull_after,
         max_kernels=args.max_kernels or project.config.serve.max_kernels,
         connect_timeout=project.config.serve.connect_timeout,
@@ -358,6 +368,7 @@ def _serve(args: argparse.Namespace) -> int:
     def ready(url: str) -> None:
         print(
             f"\nThe resident app of '{project.config.title}' is at {url}\n"
+            f"{pool} kernels are kept ready for it (--pool, or [serve] pool in omgeving.toml).\n"
             "Open it in a browser; press Ctrl+C to stop.\n",
             flush=True,
         )

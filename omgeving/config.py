@@ -139,6 +139,10 @@ class ServeConfig:
     max_kernels: int = 0
     # Seconds a rendered page has to connect to its kernel before the kernel is ended.
     connect_timeout: int = 60
+    # Kernels kept ready (the app already run) for the resident app, each one visitor served
+    # at once; -1 (not in the file): from the machine's cores and memory (see
+    # omgeving.server.launch.default_pool).
+    pool: int = -1
 
 
 @dataclass(frozen=True)
@@ -247,7 +251,8 @@ class ProjectConfig:
             "privacy": asdict(self.privacy),
         }
         if self.serve != ServeConfig():
-            data["serve"] = asdict(self.serve)
+            data["serve"] = {k: v for k, v in asdict(self.serve).items()
+                             if not (k == "pool" and v < 0)}
         plain = asdict(IdentityConfig())
         identity = {k: v for k, v in asdict(self.identity).items() if v != plain[k]}
         if identity:
@@ -264,7 +269,7 @@ _TABLES: dict[str, set[str]] = {
     "evening": {"public_url", "cycle_seconds"},
     "staff": {"token"},
     "privacy": {"retention_days"},
-    "serve": {"max_kernels", "connect_timeout"},
+    "serve": {"max_kernels", "connect_timeout", "pool"},
     "identity": {f.name for f in fields(IdentityConfig)},
     "sources": {"wijken_en_buurten", "bag"},
     "scenarios": {"slug", "name", "description"},
@@ -424,6 +429,7 @@ def _serve(table: dict, where: _Where) -> ServeConfig:
     return ServeConfig(
         max_kernels=_int(table, "max_kernels", where, 0, 0, 10_000),
         connect_timeout=_int(table, "connect_timeout", where, 60, 1, 3600),
+        pool=_int(table, "pool", where, 0, 0, 64) if "pool" in table else -1,
     )
 
 

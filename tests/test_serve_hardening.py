@@ -12,6 +12,7 @@ import http.client
 import io
 import json
 import logging
+import os
 import re
 import shutil
 import signal
@@ -33,7 +34,14 @@ import pytest
 
 from omgeving._errors import ConfigError, OmgevingError
 from omgeving.config import read_config, write_config
-from omgeving.server.launch import ServeOptions, check_port, kernel_cap, voila_config
+from omgeving.server.launch import (
+    ServeOptions,
+    available_memory,
+    check_port,
+    default_pool,
+    kernel_cap,
+    voila_config,
+)
 from tests.conftest import free_port, need
 
 pytestmark = [pytest.mark.slow]
@@ -216,20 +224,29 @@ def test_a_cap_below_the_pre_started_kernels_is_refused():
 
 
 def test_the_serve_table_of_omgeving_toml(project_copy):
+    assert read_config(project_copy).serve.pool == -1  # not in the file: from the machine
+    assert "pool" not in (project_copy / "omgeving.toml").read_text()
     with_serve_table(project_copy, max_kernels=12, connect_timeout=45)
+    assert "pool" not in (project_copy / "omgeving.toml").read_text()
+    with_serve_table(project_copy, pool=6)
     assert read_config(project_copy).serve.max_kernels == 12
     assert read_config(project_copy).serve.connect_timeout == 45
+    assert read_config(project_copy).serve.pool == 6
     path = project_copy / "omgeving.toml"
     text = path.read_text().replace("max_kernels = 12", "max_kernel = 12")
     path.write_text(text)
     with pytest.raises(
         ConfigError,
         match=r"unknown key 'max_kernel' in \[serve\]; known keys "
-        r"are connect_timeout, max_kernels",
+        r"are connect_timeout, max_kernels, pool",
     ):
         read_config(project_copy)
     path.write_text(text.replace("max_kernel = 12", "max_kernels = -1"))
     with pytest.raises(ConfigError, match=r"'max_kernels' is -1; use a whole number from 0"):
+        read_config(project_copy)
+    path.write_text(text.replace("max_kernel = 12", "max_kernels = 12").replace(
+        "pool = 6", "pool = 100"))
+    with pytest.raises(ConfigError, match=r"'pool' is 100; use a whole number from 0 to 64"):
         read_config(project_copy)
 
 
@@ -662,6 +679,17 @@ def test_serve_kernel_options_reach_voila(project_copy, monkeypatch):
     assert seen["config"]["OmgevingKernelManager"] == {"max_kernels": 9, "connect_timeout": 30}
     assert main(["serve", str(project_copy), "--max-kernels", "11"]) == 2
     assert seen["config"]["OmgevingKernelManager"]["max_kernels"] == 11
+    pools = seen["config"]["VoilaKernelManager"]["kernel_pools_config"]
+    expected = default_pool(os.cpu_count() or 1, available_memory())
+    assert pools["kaart.ipynb"] == {"pool_size": expected}  # no [serve] pool: the machine's
+    with_serve_table(project_copy, pool=5)
+    assert main(["serve", str(project_copy)]) == 2
+    pools = seen["config"]["VoilaKernelManager"]["kernel_pools_config"]
+    assert pools["kaart.ipynb"] == {"pool_size": 5} and pools["scherm.ipynb"] == {"pool_size": 1}
+    assert main(["serve", str(project_copy), "--pool", "3"]) == 2
+    pools = seen["config"]["VoilaKernelManager"]["kernel_pools_config"]
+    assert pools["kaart.ipynb"] == {"pool_size": 3}
+    assert main(["serve", str(project_copy), "--pool", "-1"]) == 2  # a clear error, no server
 
 
 class _Refuse:

@@ -41,6 +41,7 @@ __all__ = [
     "ServeOptions",
     "available_memory",
     "check_port",
+    "default_pool",
     "kernel_cap",
     "prepare_runtime",
     "serve",
@@ -135,6 +136,21 @@ def _cgroup_room() -> int | None:
                 return max(0, int(limit) - int(used))
             break
     return None
+
+
+def default_pool(cores: int, available: int) -> int:
+    """Return how many resident-app kernels to keep ready on a machine of ``cores``, memory.
+
+    A ready kernel serves one visitor at once; the others of a crowd each start one, and
+    every start takes about a core for half a second, pool refills included. So a kernel
+    per core (at least 2, at most 8), and no more than an eighth of what memory holds.
+
+    Examples
+    --------
+    >>> default_pool(2, 24 * 2**30), default_pool(8, 16 * 2**30), default_pool(4, 2**30)
+    (2, 8, 2)
+    """
+    return max(2, min(cores, 8, kernel_cap(available) // 8))
 
 
 def kernel_cap(available: int) -> int:
