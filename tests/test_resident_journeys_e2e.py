@@ -36,12 +36,7 @@ def arrive(browser, server, path="", **size):
     page = offline_page(browser, server.url, **size)
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
-    try:
-        goto(page, server.url + path, selector=".omg-step-start .omg-draw-point")
-    except Exception:
-        page.screenshot(path="/tmp/lead/arrive-fail.png")
-        print(page.locator("body").inner_text()[:2000], errors)
-        raise
+    goto(page, server.url + path, selector=".omg-step-start .omg-draw-point")
     page.wait_for_selector(".leaflet-overlay-pane path", state="attached", timeout=60_000)
     page.wait_for_timeout(800)
     return page, errors
