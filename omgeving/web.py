@@ -34,6 +34,7 @@ __all__ = [
     "WebLayer",
     "bake_indicators",
     "bake_web_layers",
+    "density_shade",
     "read_manifest",
     "tile_of",
     "tiles_for_bounds",
