@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
         _add_serve,
         _add_staff,
         _add_export,
+        _add_analyse,
         _add_report,
         _add_maps,
         _add_gio,
@@ -187,6 +188,18 @@ def _add_export(sub: _Subparsers) -> None:
     )
     export.add_argument("--scenario", help="only the reactions on this scenario (its slug)")
     export.set_defaults(run=_export)
+
+
+def _add_analyse(sub: _Subparsers) -> None:
+    """Add the ``analyse`` subcommand: its options, and the function that runs it."""
+    analyse = sub.add_parser(
+        "analyse", help="find duplicates, concerns and theme suggestions (GeoPackage, CSV)"
+    )
+    _project_dir(analyse)
+    analyse.add_argument(
+        "--out", type=Path, help="folder to write to (default: the project's exports/analyse/)"
+    )
+    analyse.set_defaults(run=_analyse)
 
 
 def _add_report(sub: _Subparsers) -> None:
@@ -415,6 +428,36 @@ def _export(args: argparse.Namespace) -> int:
         project, formats, out_dir=args.out, scenario=args.scenario, progress=True
     ):
         print(f"Written: {path}")
+    return 0
+
+
+def _analyse(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from omgeving.analysis.run import analyse, write_analysis
+    from omgeving.project import open_project
+
+    project = open_project(args.dir)
+    _check_store(project)
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc="Teksten lezen", unit=" reacties", file=sys.stderr)
+        bar.update(done - bar.n)
+
+    started = time.monotonic()
+    result = analyse(project, progress=progress)
+    if bar is not None:
+        bar.close()
+    for path in write_analysis(result, args.out or project.exports_dir / "analyse"):
+        print(f"Written: {path}")
+    n = len(result.reactions)
+    print(
+        f"{n} reacties, {result.distinct} verschillende punten; {len(result.concerns)} zorgen; "
+        f"{len(result.suggestions)} themasuggesties ({time.monotonic() - started:.1f} s)"
+    )
     return 0
 
 

@@ -25,6 +25,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -34,6 +35,9 @@ from omgeving._errors import OmgevingError, ValidationError
 from omgeving.files import atomic_path, atomic_write
 from omgeving.project import Project
 from omgeving.store import Snapshot, open_store
+
+if TYPE_CHECKING:
+    from omgeving.analysis.run import Analysis
 
 __all__ = ["ReportFiles", "Responses", "build_report", "read_responses", "respond"]
 
@@ -137,6 +141,7 @@ def build_report(project: Project, out_dir: str | os.PathLike[str] | None = None
     OmgevingError
         When the PDF is asked for and no Chromium is installed, or Chromium fails.
     """
+    from omgeving.analysis.run import analyse
     from omgeving.exchange.export import reaction_table
     from omgeving.outputs import figures
     from omgeving.outputs.analysis import participation_per_buurt
@@ -144,7 +149,7 @@ def build_report(project: Project, out_dir: str | os.PathLike[str] | None = None
     folder = Path(out_dir) if out_dir is not None else project.exports_dir
     folder.mkdir(parents=True, exist_ok=True)
     chromium = _chromium() if pdf else None
-    steps = _Steps(progress, total=8 if pdf else 7)
+    steps = _Steps(progress, total=9 if pdf else 8)
     with open_store(project.store_url()) as store:
         snapshot = store.snapshot()
     frame = reaction_table(project, snapshot)
@@ -158,10 +163,13 @@ def build_report(project: Project, out_dir: str | os.PathLike[str] | None = None
     steps.done("deelname")
     parts.append(_what(project, frame, figures))
     steps.done("grafieken")
+    found = analyse(project, frame)
+    parts.append(_concerns(project, found))
+    steps.done("analyse")
     parts.append(_maps(project, frame, figures))
     steps.done("kaarten")
     parts.append(_responses(project, responses))
-    parts.append(_annex(frame, responses, snapshot))
+    parts.append(_annex(frame, responses, snapshot, found))
     steps.done("bijlage")
     page = _PAGE.format(title=html.escape(f"Participatieverslag {project.config.title}"),
                         body="\n".join(parts))
@@ -353,6 +361,65 @@ def _what(project: Project, frame: pd.DataFrame, figures) -> str:
 </section>"""
 
 
+def _concerns(project: Project, found: Analysis) -> str:
+    """Section "Wat speelde er": the concerns, each with its reactions' ids, and hotspots."""
+    from omgeving.analysis.hotspots import hotspots
+
+    reactions = found.reactions
+    by_id = reactions.set_index("id")
+    rows = []
+    for c in found.concerns:
+        part = by_id.loc[list(c.ids)]
+        moods = pd.to_numeric(part["sentiment"], errors="coerce")
+        places = ", ".join(_e(b) for b in part["buurtnaam"].replace("", pd.NA).dropna()
+                           .value_counts().index[:3])
+        channels = ", ".join(f"{_e(k)} {n}" for k, n in part["kanaal"].value_counts().items())
+        rows.append(
+            f"<tr><td>{c.number + 1}</td><td>{_e(c.label)}</td><td>{c.size}</td>"
+            f"<td>{int(part['instemmingen'].sum())}</td>"
+            f"<td>{int((moods < 0).sum())} − / {int((moods == 0).sum())} 0 / "
+            f"{int((moods > 0).sum())} +</td><td>{places}</td><td>{channels}</td>"
+            f"<td class='tekst'>“{_e(by_id.loc[c.representative, 'tekst'])}”</td>"
+            f"<td class='ids'>{' '.join(_e(i[:8]) for i in c.ids)}</td></tr>")
+    table = (
+        "<table class='zorgen'><thead><tr><th scope='col'>nr</th><th scope='col'>zorg</th>"
+        "<th scope='col'>reacties</th><th scope='col'>eens</th><th scope='col'>stemming</th>"
+        "<th scope='col'>buurten</th><th scope='col'>kanalen</th>"
+        "<th scope='col'>voorbeeld</th><th scope='col'>reacties (id)</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+        if rows else "<p>Er zijn (nog) geen groepen van vijf of meer gelijke reacties.</p>"
+    )
+    spots = []
+    if "buurten" in project.layer_names() and len(reactions):
+        buurten = project.read_layer("buurten")
+        for theme in project.config.themes:
+            for h in hotspots(buurten, reactions, theme=theme):
+                spots.append(f"<tr><td>{_e(theme)}</td><td>{_e(h.buurtnaam)}</td>"
+                             f"<td>{_e(h.kind)}</td><td>{h.z:.1f}</td><td>{h.p:.3f}</td>"
+                             f"<td>{len(h.ids)}</td></tr>")
+    spot_table = (
+        "<table class='hotspots'><thead><tr><th scope='col'>thema</th><th scope='col'>buurt</th>"
+        "<th scope='col'>wat</th><th scope='col'>z</th><th scope='col'>p</th>"
+        f"<th scope='col'>reacties</th></tr></thead><tbody>{''.join(spots)}</tbody></table>"
+        if spots else "<p>Geen buurt valt significant op (p ≤ 0,05).</p>"
+    )
+    return f"""
+<section id='zorgen'>
+<h2>Wat speelde er</h2>
+<p>{len(reactions)} reacties, {found.distinct} verschillende punten: gelijke teksten en
+hetzelfde gezegd op dezelfde plek tellen als één punt. Een zorg is een groep reacties over
+hetzelfde op dezelfde plek; de naam bestaat uit woorden uit de reacties zelf en het voorbeeld
+is letterlijk een van de reacties. De reacties van elke zorg staan erbij (id), in de bijlage
+staat bij elke reactie haar zorg. De teksten zijn op deze computer gelezen door een klein
+taalmodel (multilingual-e5-small); er ging niets naar buiten.</p>
+{table}
+<h3>Waar valt een thema op?</h3>
+<p>Buurten waar met hun buren samen duidelijk meer reacties per inwoner vallen ("meer"), of
+een groter deel negatief ("negatiever"), dan toeval zou geven (Getis-Ord Gi*, p ≤ 0,05).</p>
+{spot_table}
+</section>"""
+
+
 def _maps(project: Project, frame: pd.DataFrame, figures) -> str:
     where = figures.to_png_data_uri(figures.matplotlib_reaction_map(frame, project))
     density = figures.to_png_data_uri(figures.density_map(frame, project))
@@ -382,7 +449,10 @@ def _responses(project: Project, responses: Responses) -> str:
 </section>"""
 
 
-def _annex(frame: pd.DataFrame, responses: Responses, snapshot: Snapshot) -> str:
+def _annex(frame: pd.DataFrame, responses: Responses, snapshot: Snapshot,
+           found: Analysis) -> str:
+    concern = {rid: int(g) + 1 for rid, g in zip(found.reactions["id"], found.reactions["zorg"],
+                                                  strict=True) if g >= 0}
     rows = []
     for r in frame.sort_values("aangemaakt").itertuples():
         status = STATUS_NL.get(r.status, r.status)
@@ -395,7 +465,7 @@ def _annex(frame: pd.DataFrame, responses: Responses, snapshot: Snapshot) -> str
             f"<td>{_e(_date(r.aangemaakt))}</td><td>{_e(r.kanaal)}</td>"
             f"<td>{_e(status)}{reason}</td><td>{_e(r.thema)}</td><td>{_e(r.scenario_naam)}</td>"
             f"<td>{_e(r.buurtnaam)}</td><td>{sentiment}</td>"
-            f"<td class='tekst'>{_e(r.tekst)}{answer_html}</td>"
+            f"<td class='tekst'>{_e(r.tekst)}{answer_html}</td><td>{concern.get(r.id, '')}</td>"
             f"<td>{r.instemmingen}</td><td>{r.meldingen}</td></tr>")
     return f"""
 <section id='bijlage' class='nieuwe-pagina'>
@@ -405,13 +475,13 @@ van de laatste moderatie. Gewiste reacties staan er zonder inhoud in. Het logboe
 moderatie telt {len(snapshot.audit)} acties.</p>
 <table class='bijlage'><colgroup><col style='width:8%'><col style='width:9%'>
 <col style='width:7%'><col style='width:10%'><col style='width:9%'><col style='width:9%'>
-<col style='width:10%'><col style='width:5%'><col style='width:25%'><col style='width:4%'>
-<col style='width:4%'></colgroup>
+<col style='width:10%'><col style='width:5%'><col style='width:21%'><col style='width:4%'>
+<col style='width:4%'><col style='width:4%'></colgroup>
 <thead><tr><th scope='col'>id</th><th scope='col'>datum</th>
 <th scope='col'>kanaal</th><th scope='col'>status</th><th scope='col'>thema</th>
 <th scope='col'>toekomst&shy;beeld</th><th scope='col'>buurt</th><th scope='col'>stem&shy;ming</th>
-<th scope='col'>reactie</th><th scope='col'>eens</th><th scope='col'>meld.</th>
-</tr></thead><tbody>{''.join(rows)}</tbody></table>
+<th scope='col'>reactie</th><th scope='col'>zorg</th><th scope='col'>eens</th>
+<th scope='col'>meld.</th></tr></thead><tbody>{''.join(rows)}</tbody></table>
 <p class='noot' data-count='annex'>De bijlage telt {len(frame)} reacties, gelijk aan de opslag
 op {_e(_date(snapshot.taken))}.</p>
 </section>"""
