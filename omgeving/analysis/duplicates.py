@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from rapidfuzz import fuzz
 
 from omgeving.analysis._embed import centred
 from omgeving.analysis._text import negated, normal, words
@@ -49,8 +50,6 @@ def duplicate_pairs(
     their places in metres (RD New; rows of NaN for a reaction without a place), ``ids``
     their reaction ids (default: positions). ``a`` is the earlier of the two.
     """
-    from rapidfuzz import fuzz
-
     n = len(texts)
     ids = list(ids) if ids is not None else [str(i) for i in range(n)]
     if n < 2:
@@ -93,8 +92,6 @@ def duplicate_pairs(
 
 def _contained(a: str, b: str) -> float:
     """Score a text pasted inside another ("Ik ben het eens met: <petition>")."""
-    from rapidfuzz import fuzz
-
     short, long = sorted((a, b), key=len)
     if len(short) < 40 or len(short) < 0.6 * len(long):
         return 0.0

@@ -87,7 +87,7 @@ def write_analysis(result: Analysis, folder: Path) -> list[Path]:
     from omgeving.files import atomic_path, atomic_write
 
     folder.mkdir(parents=True, exist_ok=True)
-    reactions = result.reactions
+    reactions = result.reactions.to_crs(28992)  # once: the GeoPackage and the concerns' areas
     concerns = pd.DataFrame(
         {
             "zorg": [c.number for c in result.concerns],
@@ -98,13 +98,13 @@ def write_analysis(result: Analysis, folder: Path) -> list[Path]:
         }
     )
     hulls = [
-        reactions[reactions["id"].isin(c.ids)].to_crs(28992).union_all().convex_hull.buffer(50)
+        reactions[reactions["id"].isin(c.ids)].union_all().convex_hull.buffer(50)
         for c in result.concerns
     ]
     areas = gpd.GeoDataFrame(concerns, geometry=hulls, crs=28992)
     gpkg = folder / "analyse.gpkg"
     with atomic_path(gpkg, exists=False) as tmp:
-        reactions.to_crs(28992).to_file(tmp, layer="reacties", driver="GPKG", engine="pyogrio")
+        reactions.to_file(tmp, layer="reacties", driver="GPKG", engine="pyogrio")
         areas.to_file(tmp, layer="zorgen", driver="GPKG", engine="pyogrio", mode="a")
     written = [gpkg]
     for name, table in (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from omgeving.analysis._embed import embed
+from omgeving.analysis._embed import embed, unit
 
 __all__ = ["SEEDS", "UNSPECIFIED", "Suggestion", "suggest_themes"]
 
@@ -72,11 +72,11 @@ def suggest_themes(
         return []
     mean = vectors.mean(axis=0, keepdims=True) if len(vectors) > 1 else 0.0
     model = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced")
-    model.fit(_unit(train_x - mean), train_y)
+    model.fit(unit(train_x - mean), train_y)
     todo = [i for i, t in enumerate(chosen) if not t]
     if not todo:
         return []
-    probabilities = model.predict_proba(_unit(vectors[todo] - mean))
+    probabilities = model.predict_proba(unit(vectors[todo] - mean))
     classes = [str(c) for c in model.classes_]
     out = []
     for row, i in zip(probabilities, todo, strict=True):
@@ -84,7 +84,3 @@ def suggest_themes(
         ranked = [(classes[k], round(float(row[k]), 3)) for k in order]
         out.append(Suggestion(ids[i], ranked[0][0], ranked[0][1], tuple(ranked[1:])))
     return out
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
