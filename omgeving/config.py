@@ -20,6 +20,7 @@ from omgeving.files import atomic_path, atomic_write
 from omgeving.palette import IDENTITY_ACCENT, IDENTITY_COLOUR, contrast_ratio, passing_shade
 
 __all__ = [
+    "BACKGROUND_QUESTIONS",
     "DEFAULT_THEMES",
     "DEFAULT_THEMES_EN",
     "IMAGE_TYPES",
@@ -66,6 +67,9 @@ DEFAULT_THEMES_EN = (
     "health",
 )
 _BUILT_IN_EN = dict(zip(DEFAULT_THEMES, DEFAULT_THEMES_EN, strict=True))
+#: The optional background questions a project may ask after a first reaction (``[project]
+#: background``): the age band (against the CBS kerncijfers) and how one is tied to the area.
+BACKGROUND_QUESTIONS = ("leeftijd", "binding")
 
 #: The files a logo or photo may be, by suffix, with the type the servers send them as.
 IMAGE_TYPES = {
@@ -203,6 +207,9 @@ class ProjectConfig:
     moderation: str = "post"
     report_threshold: int = 3
     rate_limit: int = 10  # reactions per participant per minute
+    # the background questions residents may answer (or skip) after their first reaction;
+    # [] asks none
+    background: tuple[str, ...] = BACKGROUND_QUESTIONS
     store_url: str = "sqlite:///reactions.sqlite"
     sources: SourcesConfig = field(default_factory=SourcesConfig)
     scenarios: tuple[ScenarioRef, ...] = ()
@@ -243,6 +250,8 @@ class ProjectConfig:
                 "moderation": self.moderation,
                 "report_threshold": self.report_threshold,
                 "rate_limit": self.rate_limit,
+                **({"background": list(self.background)}
+                   if self.background != BACKGROUND_QUESTIONS else {}),
             },
             "store": {"url": self.store_url},
             "sources": asdict(self.sources),
@@ -264,7 +273,7 @@ class ProjectConfig:
 
 _TABLES: dict[str, set[str]] = {
     "project": {"title", "gemeenten", "fictional", "languages", "themes", "themes_en",
-                "moderation", "report_threshold", "rate_limit"},
+                "moderation", "report_threshold", "rate_limit", "background"},
     "store": {"url"},
     "evening": {"public_url", "cycle_seconds"},
     "staff": {"token"},
@@ -378,6 +387,7 @@ def _parse(raw: dict[str, Any], text: str, path: Path) -> ProjectConfig:
         moderation=_choice(project, "moderation", where, ("post", "pre"), "post"),
         report_threshold=_int(project, "report_threshold", where, 3, 1, 100),
         rate_limit=_int(project, "rate_limit", where, 10, 1, 1000),
+        background=_background(project, where),
         store_url=_text(raw.get("store", {}), "url", where) or "sqlite:///reactions.sqlite",
         sources=_sources(raw.get("sources", {}), where),
         scenarios=_scenarios(raw.get("scenarios", []), where),
@@ -414,6 +424,17 @@ def _int(table: dict, key: str, where: _Where, default: int, low: int, high: int
         raise ConfigError(f"{where(key)}: '{key}' is {value!r}; use a whole number from "
                           f"{low} to {high}")
     return value
+
+
+def _background(table: dict, where: _Where) -> tuple[str, ...]:
+    value = table.get("background", list(BACKGROUND_QUESTIONS))
+    if not isinstance(value, list) or any(q not in BACKGROUND_QUESTIONS for q in value):
+        raise ConfigError(
+            f"{where.at('project', 'background', None)}: 'background' is {value!r}, but it "
+            "lists the background questions to ask; use some of "
+            f"{', '.join(map(repr, BACKGROUND_QUESTIONS))}, or [] to ask none"
+        )
+    return tuple(q for q in BACKGROUND_QUESTIONS if q in value)
 
 
 def _evening(table: dict, where: _Where) -> EveningConfig:

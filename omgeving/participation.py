@@ -11,6 +11,10 @@ refuse; nothing here needs Jupyter, so every rule is tested without a browser.
 - **Moderating**: :func:`moderator_name`, :func:`moderation_reason` and :func:`moderate`; a
   paper form is typed in, and its audit entry written, in one transaction by
   :func:`enter_paper_form`.
+- **What the analysis suggests**: a moderator accepts or rejects a theme suggestion
+  (:func:`accept_theme`, :func:`reject_theme`) and judges a possible duplicate
+  (:func:`judge_duplicate`); :func:`background_answers` stores the optional background
+  questions, apart from who answered them.
 - **Who sees what**: which reactions the public may see is decided by :func:`shown_to` (or
   :func:`public_view`) and nowhere else: the resident app's map and list, the table, the wall
   and the public outputs all ask it, whatever the action that led to the update (a language
@@ -23,7 +27,7 @@ import json
 import math
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,7 +38,7 @@ from shapely.geometry import shape
 from omgeving._errors import ValidationError
 from omgeving.i18n import t
 from omgeving.reactions import CHANNELS, MAX_VERTICES, STATUSES, Reaction, clean_text
-from omgeving.store import Store, check_reason
+from omgeving.store import AGE_BANDS, RELATIONS, UNSPECIFIED_THEMES, Store, check_reason
 
 if TYPE_CHECKING:
     from omgeving.config import ProjectConfig
@@ -45,15 +49,19 @@ __all__ = [
     "RATE_WINDOW",
     "RESERVED_NAMES",
     "Area",
+    "accept_theme",
+    "background_answers",
     "change_reaction",
     "check_geometry",
     "check_rate",
     "enter_paper_form",
     "initial_status",
+    "judge_duplicate",
     "moderate",
     "moderation_reason",
     "moderator_name",
     "public_view",
+    "reject_theme",
     "report_reaction",
     "report_reason",
     "shown_to",
@@ -189,7 +197,9 @@ def validate_reaction(
     """
     if not isinstance(id, str) or not _ID.match(id):
         raise ValidationError(f"reaction id {id!r} is not 32 hex digits", key="error.invalid")
-    if not isinstance(theme, str) or theme not in themes:
+    # a paper form may name no theme: the analysis suggests one, a moderator gives it
+    no_theme = channel == "papier" and theme == ""
+    if not isinstance(theme, str) or (theme not in themes and not no_theme):
         raise ValidationError(
             f"theme {theme!r} is not one of the project's themes", key="error.theme"
         )
@@ -451,6 +461,100 @@ def moderate(
     name = moderator_name(actor)
     why = moderation_reason(action, reason, lang=lang)
     return store.moderate(reaction_id, action, actor=name, reason=why)
+
+
+def accept_theme(
+    store: Store,
+    config: ProjectConfig,
+    reaction_id: str,
+    theme: object,
+    *,
+    actor: object,
+    lang: str = "nl",
+) -> bool:
+    """Give a reaction without a theme the suggested ``theme``, as ``actor``, audited.
+
+    Returns False when the reaction has a theme of its own by now (a resident's choice is
+    never overwritten; see :meth:`Store.set_theme`) or is gone.
+
+    Raises
+    ------
+    ValidationError
+        When the name is refused, or ``theme`` is not one of the project's themes.
+    """
+    name = moderator_name(actor)
+    if theme not in config.themes or theme in UNSPECIFIED_THEMES:
+        raise ValidationError(f"theme {theme!r} is not one of the project's", key="error.theme")
+    reason = t("staff.suggest.accepted_reason", lang)
+    return store.set_theme(reaction_id, str(theme), actor=name, reason=reason)
+
+
+def reject_theme(
+    store: Store, reaction_id: str, theme: object, *, actor: object, lang: str = "nl"
+) -> None:
+    """Note in the audit log that a moderator rejected the theme suggested for a reaction.
+
+    The staff app then suggests no theme for it again.
+    """
+    name = moderator_name(actor)
+    reason = t("staff.suggest.rejected_reason", lang, theme=check_reason(theme, what="theme"))
+    store.log("reject-theme", actor=name, reason=reason, reaction_id=reaction_id)
+
+
+def judge_duplicate(
+    store: Store,
+    a: str,
+    b: str,
+    *,
+    same: bool,
+    actor: object,
+    reason: object = "",
+    lang: str = "nl",
+) -> bool:
+    """Record that reactions ``a`` and ``b`` make the same point (``same``), or not, audited.
+
+    Nothing is deleted or hidden: the report counts linked reactions as one point. Without a
+    reason the log says "zelfde punt" or "geen dubbel".
+
+    Raises
+    ------
+    ValidationError
+        When the name is refused, the reason too long, or ``a`` is ``b``.
+    """
+    name = moderator_name(actor)
+    why = check_reason(reason, empty=None, too_long="staff.error.reason_long")
+    why = why or t("staff.link.same_reason" if same else "staff.link.other_reason", lang)
+    return store.link(a, b, same=same, actor=name, reason=why)
+
+
+def background_answers(
+    store: Store,
+    config: ProjectConfig,
+    channel: str,
+    *,
+    age: object = None,
+    relation: Sequence[object] = (),
+) -> bool:
+    """Store one participant's background answers, if the project asks them; skipped is fine.
+
+    Only what the project asks (``[project] background``) is kept, apart from who answered
+    (:meth:`Store.add_profile`). Returns False, storing nothing, when nothing was answered.
+
+    Raises
+    ------
+    ValidationError
+        When an answer is not one the question offers (a tampered page).
+    """
+    age = age if "leeftijd" in config.background and age not in ("", None) else None
+    ticked = tuple(relation) if "binding" in config.background else ()
+    if (age is not None and age not in AGE_BANDS) or any(r not in RELATIONS for r in ticked):
+        raise ValidationError(f"background answer {age!r} {ticked!r} is not offered",
+                              key="error.invalid")
+    if age is None and not ticked:
+        return False
+    store.add_profile(channel, age=age if isinstance(age, str) else None,
+                      relation=tuple(str(r) for r in ticked))
+    return True
 
 
 def enter_paper_form(

@@ -392,3 +392,78 @@ def test_the_legend_is_made_when_opened_and_a_layer_sends_its_data_when_switched
     assert layer.visible and len(layer.data["features"]) == len(on_disk["features"]) > 0
     flood.value = False
     assert not layer.visible
+
+
+# -- the background questions after a first reaction ------------------------------------------
+
+
+def background_card(app):
+    return app.background.children[0] if app.background.children else None
+
+
+def test_background_questions_come_once_after_the_first_reaction_and_may_be_skipped(
+    project_copy, inside
+):
+    app = ResidentApp(project_copy)
+    send(app, inside, text="Eerste reactie")
+    card = background_card(app)
+    assert card is not None and "omg-background" in card._dom_classes
+    shown = " ".join(x.value for x in card.children if isinstance(x, w.HTML))
+    assert "Het mag ook niet" in shown and "zonder uw naam" in shown
+    age = next(x for x in card.children if isinstance(x, w.ToggleButtons))
+    assert [v for _, v in age.options] == ["0-14", "15-24", "25-44", "45-64", "65+"]
+    assert age.value is None  # nothing chosen for anyone
+    age.value = "65+"
+    relations = card.children[3].children
+    relations[0].value = True  # "Ik woon hier"
+    buttons = card.children[-1].children
+    buttons[0].click()  # send
+    assert "Dank u wel" in app.background.children[0].value
+    (profile,) = app.ctx.store.profiles()
+    assert (profile.channel, profile.age, profile.relation) == ("online", "65+", ("woont",))
+    assert app.ctx.participant not in repr(profile)  # nothing that identifies
+    app._again()
+    send(app, inside, text="Tweede reactie")
+    assert "Dank u wel" in app.background.children[0].value  # not asked again
+    app.ctx.store.close()
+
+    other = ResidentApp(project_copy)  # a second visitor skips
+    send(other, inside, text="Nog een")
+    background_card(other).children[-1].children[1].click()
+    assert "Prima" in other.background.children[0].value
+    assert len(other.ctx.store.profiles()) == 1
+    # a tampered page (a value the question does not offer) is refused, nothing stored
+    third = ResidentApp(project_copy)
+    send(third, inside, text="Derde")
+    card = background_card(third)
+    card.children[1].set_trait("value", "65+")
+    card.children[1]._trait_values["value"] = "<script>"  # past the widget's own check
+    card.children[-1].children[0].click()
+    assert "kunnen we niet opslaan" in status(third)
+    assert len(third.ctx.store.profiles()) == 1
+    other.ctx.store.close()
+    third.ctx.store.close()
+
+
+def test_a_project_may_ask_no_background_questions(project_copy, inside):
+    config = project_copy / "omgeving.toml"
+    text = config.read_text().replace("[project]\n", "[project]\nbackground = []\n", 1)
+    config.write_text(text)
+    app = ResidentApp(project_copy)
+    send(app, inside, text="Zonder vragen")
+    assert app.background.children == ()
+    app.ctx.store.close()
+
+
+def test_the_table_asks_each_new_person(project_copy, inside):
+    kiosk = ResidentApp(project_copy, kiosk=True)
+    send(kiosk, inside, text="Aan de tafel")
+    card = background_card(kiosk)
+    card.children[1].value = "15-24"
+    card.children[-1].children[0].click()
+    assert [(p.channel, p.age) for p in kiosk.ctx.store.profiles()] == [("tafel", "15-24")]
+    kiosk._again()
+    send(kiosk, inside, text="De volgende aan de tafel")
+    assert background_card(kiosk) is not None and "omg-background" in (
+        background_card(kiosk)._dom_classes)
+    kiosk.ctx.store.close()

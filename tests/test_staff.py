@@ -11,6 +11,7 @@ import nbformat
 import pytest
 from shapely.geometry import shape
 
+from omgeving._errors import ValidationError
 from omgeving.apps import staff as staff_module
 from omgeving.apps._plain import PlainText
 from omgeving.apps.staff import PAGE_SIZE, StaffApp
@@ -378,7 +379,7 @@ def test_english_and_the_quick_path(project_copy, monkeypatch):
     widget = staff_module.staff(lang="en")
     assert "omg-staff" in widget._dom_classes
     tabs = next(x for x in widgets(widget) if isinstance(x, w.Tab))
-    assert tabs.titles == ("Queue (0)", "All reactions", "Log", "Paper form")
+    assert tabs.titles == ("Queue (0)", "All reactions", "Log", "Paper form", "Suggestions")
 
 
 def test_the_notebook_is_one_clean_cell():
@@ -509,8 +510,123 @@ def test_the_log_reads_the_texts_in_one_go_however_many_entries(app, area):
     assert len(app.store.audit_log()) == 2 * (2 + PAGE_SIZE * 2)
     many = (_statements(app.store, app._render_audit), _statements(app.store, app.refresh))
     assert many == few, (few, many)
-    assert few[0] <= 4  # one read transaction: BEGIN, the reactions, the log, COMMIT
+    # one read transaction: BEGIN, the reactions, the log, the links, the profiles, COMMIT
+    assert few[0] <= 6
     app.pages["audit"] = 3
     app._render_audit()
     assert len(audit_entries(app)) == PAGE_SIZE
     assert all("Meer bomen in de straat." in e.text for e in audit_entries(app))
+
+
+# -- what the analysis suggests: possible duplicates and themes ------------------------------
+
+PETITION = ("Wij willen geen windmolens bij Eskerlo. Ze maken lawaai en bederven het uitzicht "
+            "over de weilanden. <img src=x onerror=alert(1)>")
+
+
+def paper_without_theme(app, area, text):
+    app.name.value = "Carla"
+    app.paper_buurt.value = area.buurten[2][0]
+    app.paper_theme.value = ""  # "staat niet op het formulier"
+    app.paper_text.value = text
+    form_id = app.form_id
+    app.paper_save.click()
+    assert app.store.get(form_id).theme == ""
+    return form_id
+
+
+def suggest_rows(app):
+    return [x for x in widgets(app.suggest_list) if "omg-staff-row" in x._dom_classes]
+
+
+def test_duplicates_and_theme_suggestions_are_settled_in_the_staff_app(app, area):
+    copies = [add(app, area, PETITION, theme="energie") for _ in range(3)]
+    other = add(app, area, "Meer bankjes in het park bij de kerk, voor ouderen.",
+                theme="voorzieningen")
+    paper = paper_without_theme(app, area, "Het fietspad langs de Zwolseweg is te smal en "
+                                "de auto's rijden er veel te hard. Gevaarlijk voor kinderen.")
+    app.tabs.selected_index = 4  # opening the tab runs the analysis
+    assert app.findings is not None
+    assert app.tabs.titles[4] == "Suggesties (2)"
+    shown = "\n".join(seen(x) for x in widgets(app.suggest_list) if isinstance(x, PlainText))
+    assert "Deze 3 reacties lijken op elkaar (bijna dezelfde tekst)" in shown
+    assert f"lijkt op #{copies[0][:8]}" in shown and PETITION[:40] in shown
+    assert "Voorstel: mobiliteit" in shown
+    for x in widgets(app.suggest_list):
+        if isinstance(x, w.HTML):
+            assert "onerror" not in x.value
+    # the rows of every list say it too
+    app.refresh()
+    row_text = "\n".join(texts(app))
+    assert f"Lijkt op #{copies[1][:8]} #{copies[2][:8]} (zie Suggesties)" in row_text
+    group = next(r for r in suggest_rows(app) if f"omg-staff-dup-{copies[0]}" in r._dom_classes)
+    link = next(x for x in widgets(group) if "omg-staff-link" in getattr(x, "_dom_classes", ()))
+    app.name.value = ""
+    link.click()  # without a name: refused, nothing linked
+    assert "naam" in status(app) and app.store.links() == []
+    app.name.value = "Anna"
+    link.click()
+    assert "één punt" in status(app)
+    assert {(x.a, x.b) for x in app.store.links()} == {
+        tuple(sorted((copies[0], c))) for c in copies[1:]
+    }
+    assert all(x.same and x.actor == "Anna" for x in app.store.links())
+    assert app.store.count() == 5 and app.store.get(copies[1]).status == "visible"
+    assert app.tabs.titles[4] == "Suggesties (1)"
+    assert f"Gekoppeld aan #{copies[0][:8]}" in "\n".join(texts(app))
+    # the theme: accept another than the first suggestion, from the list
+    row = next(r for r in suggest_rows(app) if f"omg-staff-suggest-{paper}" in r._dom_classes)
+    choice = next(x for x in widgets(row) if isinstance(x, w.Dropdown))
+    assert choice.value == "mobiliteit" and "gezondheid" in choice.options
+    choice.value = "gezondheid"
+    next(x for x in widgets(row) if "omg-staff-accept" in getattr(x, "_dom_classes", ())).click()
+    assert app.store.get(paper).theme == "gezondheid"
+    entry = app.store.audit_log()[-1]
+    assert (entry.action, entry.actor, entry.reaction_id) == ("theme", "Anna", paper)
+    assert entry.reason == "(geen) → gezondheid: voorstel van de analyse aanvaard"
+    assert app.tabs.titles[4] == "Suggesties (0)" and other not in app.hints
+    assert "Er is nu niets te beslissen." in texts(app)
+    app.suggest_run.click()  # searched again: what was settled stays settled
+    assert app.tabs.titles[4] == "Suggesties (0)"
+
+
+def test_a_rejected_suggestion_does_not_come_back_and_a_chosen_theme_is_never_touched(app, area):
+    paper = paper_without_theme(app, area, "Meer zonnepanelen op de daken van de school.")
+    app.analyse()
+    row = next(r for r in suggest_rows(app) if f"omg-staff-suggest-{paper}" in r._dom_classes)
+    reject = next(x for x in widgets(row) if "omg-staff-reject" in getattr(x, "_dom_classes", ()))
+    app.name.value = "Bram"
+    reject.click()
+    assert "afgewezen" in status(app) and app.store.get(paper).theme == ""
+    assert app.store.audit_log()[-1].action == "reject-theme"
+    app.analyse()
+    assert not [r for r in suggest_rows(app) if f"omg-staff-suggest-{paper}" in r._dom_classes]
+    # a tampering browser cannot give a theme outside the project's, nor over a chosen one
+    chosen = add(app, area, "Meer huizen", theme="wonen")
+    from omgeving.participation import accept_theme
+
+    with pytest.raises(ValidationError):
+        accept_theme(app.store, app.project.config, paper, "<b>nep</b>", actor="Bram")
+    assert accept_theme(app.store, app.project.config, chosen, "energie", actor="Bram") is False
+    assert app.store.get(chosen).theme == "wonen"
+
+
+def test_the_paper_form_takes_the_background_answers_apart_from_the_form(app, area):
+    code = area.buurten[1][0]
+    app.name.value = "Carla"
+    app.paper_buurt.value = code
+    app.paper_theme.value = "wonen"
+    app.paper_text.value = "Kleine huizen voor ouderen."
+    app.paper_age.value = "65+"
+    app.paper_relation["woont"].value = True
+    form_id = app.form_id
+    app.paper_save.click()
+    assert app.store.get(form_id).theme == "wonen"
+    (profile,) = app.store.profiles()
+    assert (profile.channel, profile.age, profile.relation) == ("papier", "65+", ("woont",))
+    assert app.paper_age.value == "" and not app.paper_relation["woont"].value
+    app.paper_buurt.value = code  # a form without answers stores no background
+    app.paper_theme.value = "wonen"
+    app.paper_text.value = "Nog een formulier."
+    app.paper_save.click()
+    assert len(app.store.profiles()) == 1 and app.store.count() == 2

@@ -327,6 +327,102 @@ def test_snapshot_has_every_reaction_and_the_audit_log(store):
     assert [e.action for e in snap.audit] == ["hide"]
 
 
+# -- a moderator's theme, links between reactions, background answers ------------------------
+
+
+def test_a_theme_is_given_only_where_the_resident_chose_none(store):
+    themes = ("verkeer", "overig", "wonen")
+    chosen = reaction(theme="verkeer", themes=themes, participant="p1")
+    other = reaction(theme="overig", themes=themes, participant="p2")
+    erased = reaction(theme="overig", themes=themes, participant="p3")
+    paper = replace(reaction(participant="p4"), theme="")
+    for r in (chosen, other, erased, paper):
+        store.add(r)
+    store.erase_participant(erased.participant, actor="Anna", reason="verzoek")
+    cursor = store.changes()[-1].changed
+    assert store.set_theme(other.id, "groen", actor="Anna", reason="suggestie aanvaard") is True
+    assert store.set_theme(paper.id, "wonen", actor="Anna", reason="suggestie aanvaard")
+    assert store.get(other.id).theme == "groen" and store.get(paper.id).theme == "wonen"
+    assert [r.id for r in store.changes(cursor)] == [other.id, paper.id]  # walls see it
+    # what a resident chose stays; a second change finds a theme; erased stays empty
+    assert store.set_theme(chosen.id, "groen", actor="Anna", reason="x") is False
+    assert store.set_theme(other.id, "verkeer", actor="Anna", reason="x") is False
+    assert store.set_theme(erased.id, "groen", actor="Anna", reason="x") is False
+    assert store.set_theme("0" * 32, "groen", actor="Anna", reason="x") is False
+    assert store.get(chosen.id).theme == "verkeer"
+    entries = [e for e in store.audit_log() if e.action == "theme"]
+    assert [(e.reaction_id, e.actor, e.reason) for e in entries] == [
+        (other.id, "Anna", "overig → groen: suggestie aanvaard"),
+        (paper.id, "Anna", "(geen) → wonen: suggestie aanvaard"),
+    ]
+    for theme, actor, why in (("overig", "Anna", "x"), (" ", "Anna", "x"), ("groen", "", "x"),
+                              ("groen", "Anna", " "), ("g" * 101, "Anna", "x")):
+        with pytest.raises(ValidationError):
+            store.set_theme(paper.id, theme, actor=actor, reason=why)
+
+
+def test_links_record_a_moderators_judgement_and_delete_nothing(store):
+    a, b, c = reaction(), reaction(), reaction()
+    for r in (a, b, c):
+        store.add(r)
+    assert store.link(b.id, a.id, same=True, actor="Anna", reason="zelfde tekst") is True
+    assert store.link(a.id, b.id, same=True, actor="Bram", reason="nog eens") is False
+    assert store.link(a.id, c.id, same=False, actor="Anna", reason="andere plek") is True
+    assert store.link(a.id, "0" * 32, same=True, actor="Anna", reason="x") is False
+    judged = {(x.a, x.b): (x.same, x.actor) for x in store.links()}
+    assert judged == {tuple(sorted([a.id, b.id])): (True, "Anna"),
+                      tuple(sorted([a.id, c.id])): (False, "Anna")}
+    # a moderator changes their mind: the newest judgement is kept, both are in the log
+    assert store.link(a.id, b.id, same=False, actor="Bram", reason="toch niet") is True
+    judged = {(x.a, x.b): x.same for x in store.links()}
+    assert judged[tuple(sorted([a.id, b.id]))] is False and len(judged) == 2
+    log = [(e.action, e.reaction_id, e.reason) for e in store.audit_log()]
+    low, high = sorted([a.id, b.id])
+    assert log[0] == ("link", low, f"#{high}: zelfde tekst")
+    assert log[-1] == ("unlink", low, f"#{high}: toch niet")
+    assert store.count() == 3 and all(r.status == "visible" for r in store.all())
+    assert store.snapshot().links == store.links()
+    with pytest.raises(ValidationError):
+        store.link(a.id, a.id, same=True, actor="Anna", reason="x")
+    with pytest.raises(ValidationError):
+        store.link(a.id, c.id, same=True, actor="Anna", reason="")
+    assert store.integrity_check() == "ok"
+
+
+def test_background_answers_are_kept_without_anything_that_identifies(store):
+    store.add_profile("online", age="25-44", relation=("werkt", "woont"))
+    store.add_profile("papier", age=None, relation=("bezoekt",))
+    store.add_profile("tafel", age="65+", relation=())
+    got = store.profiles()
+    assert [(p.channel, p.age, p.relation) for p in got] == [
+        ("online", "25-44", ("woont", "werkt")), ("papier", None, ("bezoekt",)),
+        ("tafel", "65+", ()),
+    ]
+    assert all(len(p.day) == 10 for p in got)  # the day only, no time to match a reaction by
+    assert store.snapshot().profiles == got
+    for channel, age, relation in (("online", None, ()), ("online", "30-40", ()),
+                                   ("online", None, ("woont", "<b>")), ("web", "65+", ())):
+        with pytest.raises(ValidationError):
+            store.add_profile(channel, age=age, relation=relation)
+    assert len(store.profiles()) == 3
+    assert store.purge("2999-01-01T00:00:00+00:00", actor="omgeving purge") == 0
+    assert store.profiles() == []  # the retention period holds for them too
+
+
+def test_a_schema_3_store_gets_the_tables_of_schema_4(store_url):
+    with open_store(store_url) as store:
+        r = reaction()
+        store.add(r)
+        for table in ("links", "profiles"):
+            raw_sql(store, f"DROP TABLE {table}")
+        raw_sql(store, "UPDATE meta SET value='3' WHERE key='schema_version'")
+    with open_store(store_url) as store:
+        assert store.schema_version() == SCHEMA_VERSION == 4
+        assert store.integrity_check() == "ok" and store.get(r.id).text == r.text
+        assert store.links() == [] and store.profiles() == []
+        store.add_profile("online", age="15-24", relation=())
+
+
 # -- upgrades: stores written by the omgeving of an earlier schema ---------------------------
 
 DATA = Path(__file__).parent / "data"
@@ -421,9 +517,10 @@ def test_the_store_exports_what_we_mean():
     import omgeving.store
 
     assert set(omgeving.store.__all__) == {
-        "ACTIONS", "MAX_REASON", "MIN_SQLITE", "SCHEMA_VERSION", "STATUSES", "AuditEntry",
-        "Erasure", "ParticipantData", "PostgresStore", "SQLiteStore", "Snapshot", "Store",
-        "check_reason", "moderation", "open_store", "repair_hint", "sqlite_path",
+        "ACTIONS", "AGE_BANDS", "MAX_REASON", "MIN_SQLITE", "RELATIONS", "SCHEMA_VERSION",
+        "STATUSES", "UNSPECIFIED_THEMES", "AuditEntry", "Erasure", "Link", "ParticipantData",
+        "PostgresStore", "Profile", "SQLiteStore", "Snapshot", "Store", "check_reason",
+        "moderation", "open_store", "repair_hint", "sqlite_path",
     }
     for name in omgeving.store.__all__:
         assert getattr(omgeving.store, name) is not None, name

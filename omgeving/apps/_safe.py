@@ -22,18 +22,20 @@ def friendly(show: Callable[[str], None]) -> Callable[[Callable[..., Any]], Call
     """
 
     def wrap(callback: Callable[..., Any]) -> Callable[..., Any]:
+        name = getattr(callback, "__name__", type(callback).__name__)  # a partial has none
+
         @functools.wraps(callback)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             try:
                 return callback(*args, **kwargs)
             except ValidationError as err:
-                log.info("refused input in %s: %s", callback.__name__, err)
+                log.info("refused input in %s: %s", name, err)
                 show(err.key)
             except StoreError:
-                log.exception("store error in %s", callback.__name__)
+                log.exception("store error in %s", name)
                 show("error.busy")
             except Exception as err:
-                log.exception("unexpected %s in %s", type(err).__name__, callback.__name__)
+                log.exception("unexpected %s in %s", type(err).__name__, name)
                 show("error.unexpected")
             return None
 

@@ -20,6 +20,7 @@ from typing import Any
 import ipywidgets as w
 
 from omgeving import settings
+from omgeving.apps._background import BackgroundCard
 from omgeving.apps._context import REACTION_OPACITY, Context
 from omgeving.apps._draw import collection
 from omgeving.apps._form import ReactionForm, button
@@ -99,6 +100,7 @@ class ResidentApp:
         self.step = "start"
         self.highlighted: str | None = None
         self.reactions: dict[str, Reaction] = {}  # every change seen, any status
+        self.asked = False  # the background questions, asked once a visit
         self.last_activity = time.monotonic()
         # the layers' data goes out once the page shows the map, straight to the browser:
         # sent while Voila runs the notebook, the server would parse it for every visitor
@@ -268,9 +270,11 @@ class ResidentApp:
             again.on_click(handle(lambda _b: self._again()))
             see = button(ctx.text("thanks.see"), "omg-see", icon="comments")
             see.on_click(handle(lambda _b: self.go("list")))
+            self.background = lean(w.VBox, "omg-background-slot")
             panel = lean(
                 w.VBox, "omg-thanks", own_layout=True,
-                children=[self.thanks, lean(w.HBox, "omg-send-row", children=[again, see])],
+                children=[self.thanks, self.background,
+                          lean(w.HBox, "omg-send-row", children=[again, see])],
             )
         elif step == "list":
             self.list.ensure()
@@ -405,9 +409,28 @@ class ResidentApp:
             f"<div role='status'><h2 class='omg-step-title'>{ctx.say(title)}</h2>"
             f"<p>{ctx.say(next_key, when=answer)}</p></div>"
         )
+        ask = self._ask_background()
         self.go("thanks")
         if self.kiosk:
             self.reset_visit(keep_message=True)
+        if ask:
+            self.asked = not self.kiosk  # at the table each reaction is the next person's
+            card = BackgroundCard(ctx, on_done=self._on_background,
+                                  guard=friendly(self.form.show_error))
+            self.background.children = [card.widget]
+
+    def _ask_background(self) -> bool:
+        """Ask the background questions after a participant's first reaction, once a visit."""
+        if self.asked or not self.ctx.project.config.background:
+            return False
+        return self.ctx.store.count_by(self.ctx.participant, "0") == 1
+
+    def _on_background(self, how: str) -> None:
+        self.touch()
+        key = "background.thanks" if how == "saved" else "background.skipped"
+        self.background.children = [
+            lean(w.HTML, "omg-background-done", value=f"<p role='status'>{self.ctx.say(key)}</p>")
+        ]
 
     def _again(self) -> None:
         self.form.status.value = ""
@@ -432,6 +455,7 @@ class ResidentApp:
         message = self.form.status.value
         thanks = self.thanks.value
         self.ctx.participant = secrets.token_hex(16)
+        self.asked = False  # the next person at the table is asked again
         self.ctx.lang = "nl"
         self.scenario.value = ""
         self.form.reset(step=None)

@@ -1,4 +1,7 @@
-"""The staff app (*beheer*): moderate reactions, read the audit log, type in paper forms.
+"""The staff app (*beheer*): moderate, settle what the analysis suggests, read the log, type.
+
+Moderators moderate reactions, settle the analysis' possible duplicates and theme suggestions,
+read the audit log and type in paper forms.
 
 A thin composition of widgets over :mod:`omgeving.store`; the rules (a moderator's name and
 reason, a paper form) are :mod:`omgeving.participation`'s. It is served only by the
@@ -18,7 +21,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import ipywidgets as w
@@ -32,10 +35,33 @@ from omgeving.apps._plain import PlainText, plain
 from omgeving.apps._safe import friendly
 from omgeving.apps.resident import _log_to_server
 from omgeving.i18n import catalogue, t
-from omgeving.participation import Area, check_geometry, enter_paper_form, moderate, moderator_name
+from omgeving.participation import (
+    Area,
+    accept_theme,
+    background_answers,
+    check_geometry,
+    enter_paper_form,
+    judge_duplicate,
+    moderate,
+    moderator_name,
+    reject_theme,
+)
 from omgeving.project import open_project
 from omgeving.reactions import Reaction, new_reaction_id
-from omgeving.store import AuditEntry, Snapshot, open_store
+from omgeving.store import (
+    AGE_BANDS,
+    RELATIONS,
+    UNSPECIFIED_THEMES,
+    AuditEntry,
+    Snapshot,
+    open_store,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from omgeving.analysis.moderated import DuplicateGroup
+    from omgeving.analysis.themes import Suggestion
 
 __all__ = ["PAGE_SIZE", "StaffApp", "staff"]
 
@@ -76,6 +102,16 @@ def staff(project_dir: str | os.PathLike[str] | None = None, *, lang: str = "nl"
     """Return the staff app widget for a project (``OMGEVING_PROJECT`` when not given)."""
     _log_to_server()
     return StaffApp(project_dir, lang=lang).widget
+
+
+@dataclass
+class _Findings:
+    """What the analysis found, as the staff app keeps it between refreshes."""
+
+    ids: list[str]
+    pairs: pd.DataFrame
+    suggestions: list[Suggestion]
+    concern: dict[str, str]  # reaction id → the label of its concern ("" for none)
 
 
 @dataclass
@@ -133,7 +169,9 @@ class StaffApp:
         self.store = open_store(self.project.store_url())
         self.form_id = new_reaction_id()
         self.point: dict[str, Any] | None = None
-        self.pages = {"queue": 0, "all": 0, "audit": 0}
+        self.pages = {"queue": 0, "all": 0, "audit": 0, "suggest": 0}
+        self.findings: _Findings | None = None  # the analysis, run when its tab is opened
+        self.hints: dict[str, list[str]] = {}  # reaction id → lines its row shows
         self.queue_rows: dict[str, _Row] = {}
         self.all_rows: dict[str, _Row] = {}
         self._guard = friendly(self._show_error)
@@ -190,9 +228,12 @@ class StaffApp:
                 ]),
                 w.VBox([self.audit_info, self.audit_list, self._nav("audit")]),
                 self._paper_form(),
+                self._suggest_tab(),
             ],
-            titles=[self._t(f"staff.section.{k}", n=0) for k in ("queue", "all", "audit", "paper")],
+            titles=[self._t(f"staff.section.{k}", n=0)
+                    for k in ("queue", "all", "audit", "paper", "suggest_new")],
         ).add_class("omg-staff-tabs")
+        self.tabs.observe(self._guard(self._on_tab), names="selected_index")
         head = w.HTML(f"<h2>{title}</h2><p>{self._say('staff.intro')}</p>")
         name_hint = w.Label(self._t("staff.name_hint"))
         top = w.HBox([self.name, self.refresh_button], layout=w.Layout(flex_flow="row wrap"))
@@ -211,6 +252,16 @@ class StaffApp:
         self.navs[kind] = (prev, label, nxt, box)
         return box
 
+    def _suggest_tab(self) -> w.Widget:
+        self.suggest_info = w.HTML(f"<p>{self._say('staff.suggest.intro')}</p>")
+        self.suggest_list = w.VBox().add_class("omg-staff-suggest")
+        self.suggest_run = w.Button(
+            description=self._t("staff.suggest.run"), icon="search"
+        ).add_class("omg-staff-suggest-run")
+        self.suggest_run.on_click(self._guard(lambda _b: self.analyse()))
+        return w.VBox([self.suggest_info, self.suggest_run, self.suggest_list,
+                       self._nav("suggest")])
+
     def _paper_form(self) -> w.Widget:
         cfg = self.project.config
         buurten = sorted((name, code) for code, name, _ in self.area.buurten)
@@ -222,7 +273,7 @@ class StaffApp:
         ).add_class("omg-staff-paper-buurt")
         self.paper_buurt.observe(self._guard(self._on_paper_buurt), names="value")
         self.paper_theme = w.Dropdown(
-            options=list(cfg.themes),
+            options=[*((x, x) for x in cfg.themes), (self._t("staff.paper.theme_none"), "")],
             value=None,
             description=self._t("staff.paper.theme"),
             style={"description_width": "initial"},
@@ -238,6 +289,18 @@ class StaffApp:
             rows=6,
             layout=w.Layout(width="100%"),
         ).add_class("omg-staff-paper-text")
+        self.paper_age = w.Dropdown(
+            options=[(self._t("staff.paper.age_none"), ""),
+                     *((self._t(f"background.age.{b}"), b) for b in AGE_BANDS)],
+            value="",
+            description=self._t("staff.paper.age"),
+            style={"description_width": "initial"},
+        ).add_class("omg-staff-paper-age")
+        self.paper_relation = {
+            r: w.Checkbox(value=False, description=self._t(f"background.relation.{r}"),
+                          indent=False).add_class(f"omg-staff-paper-{r}")
+            for r in RELATIONS
+        }
         self.paper_save = w.Button(
             description=self._t("staff.paper.save"), button_style="primary", icon="save"
         ).add_class("omg-staff-paper-save")
@@ -256,12 +319,26 @@ class StaffApp:
                 self.paper_sentiment,
                 w.Label(self._t("staff.paper.text")),
                 self.paper_text,
+                *self._paper_background(),
                 self.paper_save,
             ],
             layout=w.Layout(flex="1 1 320px", padding="0 8px"),
         )
         body = [w.Box([self.paper_map], layout=w.Layout(flex="2 1 420px")), form]
         return w.Box(body, layout=w.Layout(flex_flow="row wrap", width="100%"))
+
+    def _paper_background(self) -> list[w.Widget]:
+        """Return the form's background questions, where the project asks them (maybe none)."""
+        asked = self.project.config.background
+        parts: list[w.Widget] = []
+        if asked:
+            parts.append(w.HTML(f"<p>{self._say('staff.paper.background')}</p>"))
+        if "leeftijd" in asked:
+            parts.append(self.paper_age)
+        if "binding" in asked:
+            parts.append(w.HBox(list(self.paper_relation.values()),
+                                layout=w.Layout(flex_flow="row wrap")))
+        return parts
 
     def _paper_map(self) -> Map:
         minx, miny, maxx, maxy = self.area.boundary.bounds
@@ -330,6 +407,9 @@ class StaffApp:
             )
         if r.reason:
             parts.append(plain(self._t("staff.row.last_reason", reason=r.reason)))
+        if self.hints.get(r.id):
+            parts.append(plain("\n".join(self.hints[r.id])).add_class("omg-staff-multiline")
+                         .add_class("omg-staff-hints"))
         row = _Row(box=w.VBox())
         if actions:
             row.reason = w.Textarea(
@@ -350,9 +430,11 @@ class StaffApp:
     def refresh(self) -> None:
         """Read the store again and redraw the queue, the list of reactions and the log."""
         snapshot = self.store.snapshot()  # the reactions and the log as of one moment
+        self.hints = self._hints(snapshot)
         self._render_queue()
         self._render_all(snapshot.reactions)
         self._render_audit(snapshot)
+        self._render_suggestions(snapshot)
 
     def _page(self, kind: str, items: list) -> list:
         """Return the items of the current page of list ``kind`` and update its navigation."""
@@ -385,6 +467,122 @@ class StaffApp:
         self.all_info.value = self._t("staff.all.count", n=len(items))
         boxes = [row.box for row in self.all_rows.values()]
         _replace(self.all_list, boxes or [w.Label(self._t("staff.all.empty"))])
+
+    def analyse(self) -> None:
+        """Run the analysis (embeddings cached in the project) and show what is to settle."""
+        from omgeving.analysis.run import analyse
+
+        self.suggest_run.disabled = True
+        self.suggest_info.value = f"<p role='status'>{self._say('staff.suggest.busy')}</p>"
+        try:
+            result = analyse(self.project)
+        finally:
+            self.suggest_run.disabled = False
+        self.findings = _Findings(
+            ids=result.reactions["id"].tolist(),
+            pairs=result.pairs,
+            suggestions=result.suggestions,
+            concern={i: str(z) for i, z in zip(result.reactions["id"],
+                                               result.reactions["zorg_label"], strict=True)},
+        )
+        self._render_suggestions()
+
+    def _render_suggestions(self, snapshot: Snapshot | None = None) -> None:
+        """Redraw the open duplicate groups and theme suggestions (after the analysis ran)."""
+        findings = self.findings
+        if findings is None:
+            return
+        from omgeving.analysis.moderated import DuplicateGroup, open_suggestions
+
+        snapshot = self.store.snapshot() if snapshot is None else snapshot
+        reactions = {r.id: r for r in snapshot.reactions}
+        groups = self._groups(snapshot)
+        themes = open_suggestions(findings.suggestions, reactions, snapshot.audit)
+        items: list[Any] = [*groups, *themes]
+        count = self._say("staff.suggest.count", groups=len(groups), themes=len(themes))
+        self.suggest_info.value = f"<p role='status'>{count}</p>"
+        rows = [
+            self._duplicate_row(item, reactions)
+            if isinstance(item, DuplicateGroup)
+            else self._theme_row(item, reactions)
+            for item in self._page("suggest", items)
+        ]
+        _replace(self.suggest_list, rows or [w.Label(self._t("staff.suggest.empty"))])
+        self.tabs.set_title(4, self._t("staff.section.suggest", n=len(items)))
+
+    def _groups(self, snapshot: Snapshot) -> list[DuplicateGroup]:
+        if self.findings is None:
+            return []
+        from omgeving.analysis.moderated import open_duplicates
+
+        return open_duplicates(self.findings.ids, self.findings.pairs, snapshot.links)
+
+    def _hints(self, snapshot: Snapshot) -> dict[str, list[str]]:
+        """Return the lines a reaction's row gets: linked to, looks like, its concern."""
+        hints: dict[str, list[str]] = {}
+        for link in snapshot.links:
+            if link.same:
+                hints.setdefault(link.a, []).append(self._t("staff.row.linked", other=link.b[:8]))
+                hints.setdefault(link.b, []).append(self._t("staff.row.linked", other=link.a[:8]))
+        for group in self._groups(snapshot):
+            for i in group.ids:
+                others = " ".join(f"#{o[:8]}" for o in group.ids if o != i)
+                hints.setdefault(i, []).append(self._t("staff.row.like", others=others))
+        for i, label in (self.findings.concern.items() if self.findings else ()):
+            if label:
+                hints.setdefault(i, []).append(self._t("staff.row.concern", label=label))
+        return hints
+
+    def _quote(self, r: Reaction | None) -> str:
+        if r is None:
+            return ""
+        return self._t("staff.suggest.quote", reaction=r.id[:8], theme=r.theme,
+                       when=_when(r.created), text=_shorten(r.text, 300))
+
+    def _duplicate_row(self, group: DuplicateGroup, reactions: dict[str, Reaction]) -> w.Widget:
+        first, *others = group.ids
+        kinds = ", ".join(self._t(f"staff.suggest.kind.{k}") for k in group.kinds)
+        lines = [
+            self._t("staff.suggest.group", n=len(group.ids), kinds=kinds),
+            self._quote(reactions.get(first)),
+            *(f"{self._t('staff.suggest.like', reaction=first[:8])} "
+              f"{self._quote(reactions.get(i))}" for i in others),
+        ]
+        same = w.Button(description=self._t("staff.suggest.link", n=len(group.ids)),
+                        button_style="primary").add_class("omg-staff-link")
+        differ = w.Button(description=self._t("staff.suggest.unlink")).add_class(
+            "omg-staff-unlink")
+        same.on_click(self._guard(partial(self._on_link, group, True)))
+        differ.on_click(self._guard(partial(self._on_link, group, False)))
+        box = w.VBox([plain("\n".join(lines)).add_class("omg-staff-multiline"),
+                      w.HBox([same, differ], layout=w.Layout(flex_flow="row wrap"))])
+        return box.add_class("omg-staff-row").add_class(f"omg-staff-dup-{first}")
+
+    def _theme_row(self, s: Suggestion, reactions: dict[str, Reaction]) -> w.Widget:
+        r = reactions.get(s.id)
+        runners = ", ".join(f"{theme} ({p:.0%})" for theme, p in s.next)
+        text = "\n".join([
+            self._quote(r),
+            self._t("staff.suggest.theme", theme=s.theme, p=f"{s.probability:.0%}",
+                    others=runners or "-"),
+        ])
+        options = list(dict.fromkeys(
+            [s.theme, *(theme for theme, _ in s.next),
+             *(x for x in self.project.config.themes if x not in UNSPECIFIED_THEMES)]
+        ))
+        choice = w.Dropdown(options=options, value=s.theme,
+                            description=self._t("staff.suggest.choice"),
+                            style={"description_width": "initial"}).add_class(
+            "omg-staff-theme-choice")
+        accept = w.Button(description=self._t("staff.suggest.accept"),
+                          button_style="primary").add_class("omg-staff-accept")
+        reject = w.Button(description=self._t("staff.suggest.reject")).add_class(
+            "omg-staff-reject")
+        accept.on_click(self._guard(partial(self._on_theme, s, choice, True)))
+        reject.on_click(self._guard(partial(self._on_theme, s, choice, False)))
+        box = w.VBox([plain(text).add_class("omg-staff-multiline"), choice,
+                      w.HBox([accept, reject], layout=w.Layout(flex_flow="row wrap"))])
+        return box.add_class("omg-staff-row").add_class(f"omg-staff-suggest-{s.id}")
 
     def _render_audit(self, snapshot: Snapshot | None = None) -> None:
         """Redraw the log: each entry with the text and theme of the reaction it is about.
@@ -467,7 +665,37 @@ class StaffApp:
 
     def _on_page(self, kind: str, step: int, _button: Any) -> None:
         self.pages[kind] += step
-        {"queue": self._render_queue, "all": self._render_all, "audit": self._render_audit}[kind]()
+        {"queue": self._render_queue, "all": self._render_all, "audit": self._render_audit,
+         "suggest": self._render_suggestions}[kind]()
+
+    def _on_tab(self, change: dict[str, Any]) -> None:
+        if change["new"] == 4 and self.findings is None:  # the suggestions: analyse once
+            self.analyse()
+
+    def _on_link(self, group: DuplicateGroup, same: bool, _button: Any) -> None:
+        actor = self.actor()
+        first, *others = group.ids
+        # the same point: every one linked to the first; different: each pair found, judged so
+        pairs = [(first, other) for other in others] if same else list(group.pairs)
+        for a, b in pairs:
+            judge_duplicate(self.store, a, b, same=same, actor=actor, lang=self.lang)
+        self.refresh()
+        self._show_ok("staff.done.link" if same else "staff.done.unlink")
+
+    def _on_theme(self, s: Suggestion, choice: w.Dropdown, accept: bool, _button: Any) -> None:
+        actor = self.actor()
+        if not accept:
+            reject_theme(self.store, s.id, s.theme, actor=actor, lang=self.lang)
+            self.refresh()
+            self._show_ok("staff.done.reject_theme")
+            return
+        done = accept_theme(self.store, self.project.config, s.id, choice.value, actor=actor,
+                            lang=self.lang)
+        self.refresh()
+        if done:
+            self._show_ok("staff.done.theme")
+        else:  # the reaction has a theme of its own by now
+            self._show_error("staff.error.stale")
 
     def _on_moderate(
         self, reaction_id: str, action: str, reason_box: w.Textarea, _button: Any
@@ -522,7 +750,7 @@ class StaffApp:
 
     def _on_paper_save(self, _button: Any) -> None:
         actor = self.actor()  # the name first, then the place
-        enter_paper_form(  # a retried save with the same form id stores nothing
+        stored = enter_paper_form(  # a retried save with the same form id stores nothing
             self.store,
             self.project.config,
             id=self.form_id,
@@ -536,12 +764,19 @@ class StaffApp:
             actor=actor,
             lang=self.lang,
         )
+        if stored:  # the background answers, apart from the form (no id, no token)
+            background_answers(
+                self.store, self.project.config, "papier", age=self.paper_age.value or None,
+                relation=[r for r, box in self.paper_relation.items() if box.value],
+            )
         self.form_id = new_reaction_id()
         self.point = None
         self.draw.clear()
         self.paper_text.value = ""
         self.paper_theme.value = None
-        self.paper_sentiment.value = self.paper_buurt.value = ""
+        self.paper_sentiment.value = self.paper_buurt.value = self.paper_age.value = ""
+        for box in self.paper_relation.values():
+            box.value = False
         self._show_paper_state()
         self.refresh()
         self._show_ok("staff.paper.saved")

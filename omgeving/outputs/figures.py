@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "channel_table",
+    "concern_map",
     "density_map",
     "matplotlib_reaction_map",
     "sentiment_chart",
@@ -119,6 +120,38 @@ def matplotlib_reaction_map(frame: pd.DataFrame, project: Project, *, visible_on
                        linewidth=1.5, label=f"{theme} ({len(group)})")
         if len(placed):
             ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1, 1), fontsize=8)
+        fig.tight_layout()
+    return fig
+
+
+def concern_map(reactions: pd.DataFrame, concerns: list[Any], project: Project) -> Figure:
+    """Draw the concerns: each one's reactions in its own colour, its number at its centre.
+
+    ``reactions`` is :attr:`omgeving.analysis.run.Analysis.reactions`, ``concerns`` its
+    concerns; reactions in no concern are small and grey.
+    """
+    import geopandas as gpd
+
+    placed = gpd.GeoDataFrame(reactions[reactions.geometry.notna()])
+    colours = plt.get_cmap("tab20")
+    with plt.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(7, 7))
+        _background(ax, project)
+        rest = placed[~placed["id"].isin({i for c in concerns for i in c.ids})]
+        if len(rest):
+            rest.representative_point().plot(ax=ax, color="#9a9a9a", markersize=6, alpha=0.6)
+        for c in concerns:
+            part = placed[placed["id"].isin(c.ids)]
+            if not len(part):
+                continue
+            colour = colours(c.number % colours.N)
+            part.representative_point().plot(ax=ax, color=colour, markersize=20, alpha=0.9,
+                                             edgecolor="#ffffff", linewidth=0.5)
+            centre = part.representative_point().union_all().centroid
+            ax.annotate(str(c.number + 1), (centre.x, centre.y), ha="center", va="center",
+                        fontsize=9, fontweight="bold", color="#000000",
+                        bbox={"boxstyle": "circle,pad=0.25", "fc": "#ffffff",
+                              "ec": colour, "lw": 2})
         fig.tight_layout()
     return fig
 

@@ -141,6 +141,7 @@ def build_report(project: Project, out_dir: str | os.PathLike[str] | None = None
     OmgevingError
         When the PDF is asked for and no Chromium is installed, or Chromium fails.
     """
+    from omgeving.analysis.moderated import settle
     from omgeving.analysis.run import analyse
     from omgeving.exchange.export import reaction_table
     from omgeving.outputs import figures
@@ -163,8 +164,9 @@ def build_report(project: Project, out_dir: str | os.PathLike[str] | None = None
     steps.done("deelname")
     parts.append(_what(project, frame, figures))
     steps.done("grafieken")
-    found = analyse(project, frame)
-    parts.append(_concerns(project, found))
+    found = settle(analyse(project, frame), snapshot.links)  # as moderators linked them
+    parts.append(_concerns(project, found, figures))
+    parts.append(_heard(project, snapshot))
     steps.done("analyse")
     parts.append(_maps(project, frame, figures))
     steps.done("kaarten")
@@ -361,8 +363,8 @@ def _what(project: Project, frame: pd.DataFrame, figures) -> str:
 </section>"""
 
 
-def _concerns(project: Project, found: Analysis) -> str:
-    """Section "Wat speelde er": the concerns, each with its reactions' ids, and hotspots."""
+def _concerns(project: Project, found: Analysis, figures) -> str:
+    """Section "Wat speelde er": the concerns (map, table with their reactions' ids), hotspots."""
     from omgeving.analysis.hotspots import hotspots
 
     reactions = found.reactions
@@ -389,6 +391,13 @@ def _concerns(project: Project, found: Analysis) -> str:
         f"<tbody>{''.join(rows)}</tbody></table>"
         if rows else "<p>Er zijn (nog) geen groepen van vijf of meer gelijke reacties.</p>"
     )
+    concern_figure = ""
+    if found.concerns:
+        where = figures.to_png_data_uri(figures.concern_map(reactions, found.concerns, project))
+        concern_figure = (f"<figure><img src='{where}' alt='Kaart van de zorgen, met hun nummer'>"
+                          "<figcaption>De zorgen op de kaart: elke kleur is een zorg, het nummer "
+                          "staat in de tabel; grijs: reacties buiten een zorg.</figcaption>"
+                          "</figure>")
     spots = []
     if "buurten" in project.layer_names() and len(reactions):
         buurten = project.read_layer("buurten")
@@ -406,18 +415,100 @@ def _concerns(project: Project, found: Analysis) -> str:
     return f"""
 <section id='zorgen'>
 <h2>Wat speelde er</h2>
-<p>{len(reactions)} reacties, {found.distinct} verschillende punten: gelijke teksten en
-hetzelfde gezegd op dezelfde plek tellen als één punt. Een zorg is een groep reacties over
+<p>{len(reactions)} reacties, {found.distinct} verschillende punten: gelijke teksten,
+hetzelfde gezegd op dezelfde plek en reacties die een medewerker aan elkaar koppelde tellen als
+één punt{_linked(found)}. Een zorg is een groep reacties over
 hetzelfde op dezelfde plek; de naam bestaat uit woorden uit de reacties zelf en het voorbeeld
 is letterlijk een van de reacties. De reacties van elke zorg staan erbij (id), in de bijlage
 staat bij elke reactie haar zorg. De teksten zijn op deze computer gelezen door een klein
 taalmodel (multilingual-e5-small); er ging niets naar buiten.</p>
+{concern_figure}
 {table}
 <h3>Waar valt een thema op?</h3>
 <p>Buurten waar met hun buren samen duidelijk meer reacties per inwoner vallen ("meer"), of
 een groter deel negatief ("negatiever"), dan toeval zou geven (Getis-Ord Gi*, p ≤ 0,05).</p>
 {spot_table}
 </section>"""
+
+
+def _linked(found: Analysis) -> str:
+    """Say how many pairs staff linked, where any were."""
+    n = int((found.pairs["kind"] == "beheer").sum()) if len(found.pairs) else 0
+    return "" if not n else f" ({n} {'koppeling' if n == 1 else 'koppelingen'} door medewerkers)"
+
+
+_AGE_NL = {"0-14": "jonger dan 15", "15-24": "15 tot 25", "25-44": "25 tot 45",
+           "45-64": "45 tot 65", "65+": "65 of ouder"}
+_RELATION_NL = {"woont": "woont hier", "werkt": "werkt hier", "bezoekt": "komt op bezoek"}
+
+
+def _heard(project: Project, snapshot: Snapshot) -> str:
+    """Section "Wie hoorden we (niet)": background answers against the CBS kerncijfers."""
+    from omgeving.analysis.representation import representation
+
+    buurten = project.read_layer("buurten") if "buurten" in project.layer_names() else None
+    rep = representation(snapshot.profiles, buurten)
+    participants = len({r.participant for r in snapshot.reactions if r.participant})
+    asked = project.config.background
+    if not asked:
+        intro = ("<p>Dit project stelde geen vragen over wie meedeed (<code>[project] "
+                 "background = []</code>).</p>")
+    else:
+        intro = (f"<p>Na hun eerste reactie konden deelnemers kort zeggen hoe oud ze zijn en of "
+                 f"ze hier wonen, werken of op bezoek komen. Dat mocht ook niet. "
+                 f"{rep.answered} keer kwam er een antwoord, bij {participants} deelnemers. De "
+                 "antwoorden zijn apart van de reacties bewaard, zonder naam of deelnemercode: "
+                 "ze zeggen niets over één reactie.</p>")
+    rows = []
+    has_people = "per_1000" in rep.table.columns
+    for band, row in rep.table.iterrows():
+        mark = " class='onder'" if band in rep.under else ""
+        cells = [f"<th scope='row'>{_e(_AGE_NL[str(band)])}</th>",
+                 f"<td>{int(row['antwoorden'])}</td>", f"<td>{_pct(row['aandeel'])}</td>"]
+        if has_people:
+            cells += [f"<td>{int(row['inwoners'])}</td>",
+                      f"<td>{_pct(row['aandeel_inwoners'])}</td>",
+                      f"<td>{_num(row['per_1000'])}</td>",
+                      f"<td>{'ja' if band in rep.under else ''}</td>"]
+        rows.append(f"<tr{mark}>{''.join(cells)}</tr>")
+    head = ("<th scope='col'>leeftijd</th><th scope='col'>antwoorden</th>"
+            "<th scope='col'>aandeel</th>")
+    if has_people:
+        head += ("<th scope='col'>inwoners</th><th scope='col'>aandeel inwoners</th>"
+                 "<th scope='col'>per 1000 inwoners</th>"
+                 "<th scope='col'>onder&shy;vertegenwoordigd</th>")
+    if rep.score is None:
+        verdict = ("<p>Er zijn (nog) te weinig antwoorden of geen kerncijfers per leeftijd om "
+                   "een representatiescore te geven.</p>")
+    else:
+        named = ", ".join(_AGE_NL[b] for b in rep.under)
+        verdict = (f"<p class='score'><strong>Representatiescore: {_num(rep.score, 2)}</strong> "
+                   "(het laagste aantal per 1000 inwoners gedeeld door het hoogste; 1 is "
+                   "iedereen even goed gehoord). "
+                   + (f"Weinig gehoord: <strong>{_e(named)}</strong> (minder dan de helft van "
+                      "de best gehoorde groep). Zoek deze groepen in een volgende ronde op."
+                      if rep.under else "Geen leeftijdsgroep bleef ver achter.")
+                   + "</p>")
+    ties = ", ".join(f"{_RELATION_NL[k]} {n}" for k, n in rep.relations.items())
+    return f"""
+<section id='gehoord'>
+<h3>Wie hoorden we, en wie niet</h3>
+{intro}
+<table class='leeftijden'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>
+{verdict}
+<p>Binding met het gebied (meer dan één kon): {_e(ties)}.</p>
+</section>"""
+
+
+def _pct(value: object) -> str:
+    number = pd.to_numeric(value, errors="coerce")
+    return "" if pd.isna(number) else f"{100 * float(number):.0f}%"
+
+
+def _num(value: object, decimals: int = 1) -> str:
+    """Return a number the Dutch way (a decimal comma), or nothing for a missing one."""
+    number = pd.to_numeric(value, errors="coerce")
+    return "" if pd.isna(number) else f"{float(number):.{decimals}f}".replace(".", ",")
 
 
 def _maps(project: Project, frame: pd.DataFrame, figures) -> str:

@@ -24,12 +24,17 @@ from omgeving._errors import StoreError
 from omgeving.reactions import STATUSES, Reaction
 from omgeving.store._model import (
     ACTIONS,
+    AGE_BANDS,
     MAX_REASON,
     MIN_SQLITE,
+    RELATIONS,
     SCHEMA_VERSION,
+    UNSPECIFIED_THEMES,
     AuditEntry,
     Erasure,
+    Link,
     ParticipantData,
+    Profile,
     Snapshot,
     check_reason,
     moderation,
@@ -41,14 +46,19 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACTIONS",
+    "AGE_BANDS",
     "MAX_REASON",
     "MIN_SQLITE",
+    "RELATIONS",
     "SCHEMA_VERSION",
     "STATUSES",
+    "UNSPECIFIED_THEMES",
     "AuditEntry",
     "Erasure",
+    "Link",
     "ParticipantData",
     "PostgresStore",
+    "Profile",
     "SQLiteStore",
     "Snapshot",
     "Store",
@@ -201,6 +211,39 @@ class Store(Protocol):
         """Return the reactions waiting for a moderator (status ``pending``), oldest first."""
         ...
 
+    def set_theme(self, reaction_id: str, theme: str, *, actor: str, reason: str) -> bool:
+        """Give a reaction without a theme one (a moderator accepting a suggestion), audited.
+
+        Only a reaction whose theme says none (:data:`UNSPECIFIED_THEMES`: empty, "overig")
+        gets one: what a resident chose is never overwritten. The audit entry keeps the theme
+        it had. Returns False when the reaction is missing, erased or has a theme of its own.
+
+        Raises
+        ------
+        ValidationError
+            When the theme is empty or "overig", or the actor or reason is empty or too long.
+        """
+        ...
+
+    def link(self, a: str, b: str, *, same: bool, actor: str, reason: str) -> bool:
+        """Record a moderator's judgement of two reactions: the same point made twice, or not.
+
+        Nothing is deleted or hidden: the report counts linked reactions as one point. A later
+        judgement of the pair replaces the earlier one; each is audited (``link`` or
+        ``unlink``, on ``a``, with ``b`` in the reason). Returns False when a reaction is
+        missing or the pair was already judged so.
+
+        Raises
+        ------
+        ValidationError
+            When ``a`` and ``b`` are the same, or the actor or reason is empty or too long.
+        """
+        ...
+
+    def links(self) -> list[Link]:
+        """Return the moderators' judgements of pairs (:class:`Link`), by time and ids."""
+        ...
+
     def audit_log(self) -> list[AuditEntry]:
         """Return the audit log, oldest first."""
         ...
@@ -213,6 +256,25 @@ class Store(Protocol):
         ValidationError
             When the actor or reason is empty or too long.
         """
+        ...
+
+    # -- background answers --------------------------------------------------------------------
+
+    def add_profile(self, channel: str, *, age: str | None, relation: tuple[str, ...]) -> None:
+        """Store one participant's background answers, without anything that identifies them.
+
+        Only the day, the channel and the answers are kept (:class:`Profile`).
+
+        Raises
+        ------
+        ValidationError
+            When an answer is not one of :data:`AGE_BANDS` or :data:`RELATIONS`, or nothing
+            was answered.
+        """
+        ...
+
+    def profiles(self) -> list[Profile]:
+        """Return every stored set of background answers, oldest first."""
         ...
 
     # -- privacy -----------------------------------------------------------------------------

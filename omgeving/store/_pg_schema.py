@@ -17,6 +17,25 @@ from omgeving.store._model import SCHEMA_VERSION
 #: Advisory lock keys: one for creating the schema, one for claiming change numbers.
 _SCHEMA_LOCK = 7_104_201_001
 _CLAIM_LOCK = 7_104_201_002
+#: The tables schema 4 added, created by a new store and by the upgrade of an older one.
+_TABLES_4 = """
+CREATE TABLE IF NOT EXISTS links (
+    a           text NOT NULL REFERENCES reactions (id),
+    b           text NOT NULL REFERENCES reactions (id),
+    same        boolean NOT NULL,
+    actor       text NOT NULL,
+    at          text NOT NULL,
+    PRIMARY KEY (a, b),
+    CHECK (a COLLATE "C" < b)  -- the order Python sorts ids in
+);
+CREATE TABLE IF NOT EXISTS profiles (
+    seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    day         text NOT NULL,
+    channel     text NOT NULL,
+    age         text,
+    relation    text NOT NULL
+);
+"""
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text NOT NULL);
 CREATE SEQUENCE reaction_seq AS bigint;
@@ -79,6 +98,7 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE OR DELETE ON audit
     FOR EACH ROW EXECUTE FUNCTION audit_append_only();
 CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
     FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
+{_TABLES_4}
 CREATE FUNCTION omg_claim(want_seq boolean, OUT changed bigint, OUT seq bigint)
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -102,7 +122,7 @@ ALTER TABLE reactions DROP CONSTRAINT reactions_status_check;
 ALTER TABLE reactions ADD CONSTRAINT reactions_status_check
     CHECK (status IN ('pending', 'visible', 'hidden', 'withdrawn', 'erased'));
 """
-_TABLES = ("meta", "reactions", "agreements", "reports", "audit")
+_TABLES = ("meta", "reactions", "agreements", "reports", "audit", "links", "profiles")
 _TRIGGERS = ("audit_no_update", "audit_no_truncate")
 
 
@@ -123,8 +143,10 @@ def _create_or_upgrade(db: psycopg.Connection, url: str, *, create: bool = False
                 f"the reaction store {url} has schema version {found}, newer "
                 f"than this omgeving ({SCHEMA_VERSION}); upgrade omgeving"
             )
-        if found == 2:  # v3: erased reactions keep no place
-            cur.execute(_UPGRADE_FROM_2)
+        if found in (2, 3):  # v3: erased reactions keep no place; v4: links, profiles
+            if found == 2:
+                cur.execute(_UPGRADE_FROM_2)
+            cur.execute(_TABLES_4)
             cur.execute(
                 "UPDATE meta SET value=%s WHERE key='schema_version'", (str(SCHEMA_VERSION),)
             )

@@ -43,14 +43,20 @@ from omgeving._errors import StoreError, ValidationError
 from omgeving.reactions import Reaction
 from omgeving.store import Store
 from omgeving.store._model import (
+    UNSPECIFIED_THEMES,
     AuditEntry,
     Erasure,
+    Link,
     ParticipantData,
+    Profile,
     Snapshot,
     _now,
+    check_profile,
     check_reason,
+    link_pair,
     moderation,
     reaction_from_row,
+    theme_change,
 )
 from omgeving.store._pg_schema import (
     _amcheck_problems,
@@ -382,6 +388,55 @@ class PostgresStore(Store):
             )
         ]
 
+    def set_theme(self, reaction_id: str, theme: str, *, actor: str, reason: str) -> bool:
+        theme, actor, reason = theme_change(theme, actor, reason)
+
+        def work(cur: psycopg.Cursor) -> bool:
+            row = cur.execute(
+                "SELECT theme FROM reactions WHERE id=%s AND status<>'erased' "
+                "AND theme = ANY(%s) FOR UPDATE",
+                (reaction_id, sorted(UNSPECIFIED_THEMES)),
+            ).fetchone()
+            if row is None:
+                return False
+            cur.execute(
+                "UPDATE reactions SET theme=%s, changed=%s, changed_xid=pg_current_xact_id() "
+                "WHERE id=%s",
+                (theme, _claim(cur), reaction_id),
+            )
+            _audit(cur, actor, "theme", reaction_id, f"{row[0] or '(geen)'} → {theme}: {reason}")
+            return True
+
+        return self._write(work)
+
+    def link(self, a: str, b: str, *, same: bool, actor: str, reason: str) -> bool:
+        a, b = link_pair(a, b)
+        actor, reason = check_reason(actor, what="actor"), check_reason(reason)
+
+        def work(cur: psycopg.Cursor) -> bool:
+            found = _value(cur, "SELECT count(*) FROM reactions WHERE id IN (%s, %s)", (a, b))
+            before = cur.execute(
+                "SELECT same FROM links WHERE a=%s AND b=%s FOR UPDATE", (a, b)
+            ).fetchone()
+            if found != 2 or (before is not None and before[0] == same):
+                return False
+            cur.execute(
+                "INSERT INTO links (a, b, same, actor, at) VALUES (%s, %s, %s, %s, %s) "
+                "ON CONFLICT (a, b) DO UPDATE SET same=excluded.same, actor=excluded.actor, "
+                "at=excluded.at",
+                (a, b, same, actor, _now()),
+            )
+            _audit(cur, actor, "link" if same else "unlink", a, f"#{b}: {reason}")
+            return True
+
+        return self._write(work)
+
+    def links(self) -> list[Link]:
+        return [
+            Link(*row)
+            for row in self._read("SELECT a, b, same, actor, at FROM links ORDER BY at, a, b")
+        ]
+
     def audit_log(self) -> list[AuditEntry]:
         return [
             AuditEntry(*row)
@@ -393,6 +448,20 @@ class PostgresStore(Store):
     def log(self, action: str, *, actor: str, reason: str, reaction_id: str | None = None) -> None:
         actor, reason = check_reason(actor, what="actor"), check_reason(reason)
         self._write(lambda cur: _audit(cur, actor, action, reaction_id, reason))
+
+    # -- background answers --------------------------------------------------------------------
+
+    def add_profile(self, channel: str, *, age: str | None, relation: tuple[str, ...]) -> None:
+        channel, age, ticked = check_profile(channel, age, relation)
+        self._write(
+            lambda cur: cur.execute(
+                "INSERT INTO profiles (day, channel, age, relation) VALUES (%s, %s, %s, %s)",
+                (_now()[:10], channel, age, ",".join(ticked)),
+            )
+        )
+
+    def profiles(self) -> list[Profile]:
+        return [_profile(*row) for row in self._read(_PROFILES)]
 
     # -- privacy -----------------------------------------------------------------------------
 
@@ -456,6 +525,7 @@ class PostgresStore(Store):
             erased = _erase(cur, "created<%s", (before,), actor, "purge", why, _claim(cur))
             if erased:
                 _audit(cur, actor, "purge", None, f"{why}: {erased} reacties gewist")
+            cur.execute("DELETE FROM profiles WHERE day<%s", (before[:10],))
             return erased
 
         return self._write(work)
@@ -469,12 +539,20 @@ class PostgresStore(Store):
                 audit = cur.execute(
                     "SELECT seq, at, actor, action, reaction_id, reason FROM audit ORDER BY seq"
                 ).fetchall()
+                links = cur.execute(
+                    "SELECT a, b, same, actor, at FROM links ORDER BY at, a, b"
+                ).fetchall()
+                profiles = cur.execute(_PROFILES).fetchall()
         except psycopg.Error as err:
             raise StoreError(
                 f"the reaction store {self.url} cannot be read: {_first_line(err)}"
             ) from err
         return Snapshot(
-            _now(), [reaction_from_row(r) for r in reactions], [AuditEntry(*a) for a in audit]
+            _now(),
+            [reaction_from_row(r) for r in reactions],
+            [AuditEntry(*a) for a in audit],
+            [Link(*row) for row in links],
+            [_profile(*row) for row in profiles],
         )
 
     # -- health ------------------------------------------------------------------------------
@@ -535,6 +613,13 @@ def _insert(cur: psycopg.Cursor, r: Reaction) -> bool:
         ),
     )
     return cur.rowcount == 1
+
+
+_PROFILES = "SELECT day, channel, age, relation FROM profiles ORDER BY seq"
+
+
+def _profile(day: str, channel: str, age: str | None, relation: str) -> Profile:
+    return Profile(day, channel, age, tuple(r for r in relation.split(",") if r))
 
 
 def _claim(cur: psycopg.Cursor) -> int:

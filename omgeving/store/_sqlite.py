@@ -26,14 +26,20 @@ from omgeving.store import Store
 from omgeving.store._model import (
     MIN_SQLITE,
     SCHEMA_VERSION,
+    UNSPECIFIED_THEMES,
     AuditEntry,
     Erasure,
+    Link,
     ParticipantData,
+    Profile,
     Snapshot,
     _now,
+    check_profile,
     check_reason,
+    link_pair,
     moderation,
     reaction_from_row,
+    theme_change,
 )
 
 __all__ = ["SQLiteStore", "repair_hint"]
@@ -105,6 +111,22 @@ CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TABLE IF NOT EXISTS links (
+    a           TEXT NOT NULL REFERENCES reactions (id),
+    b           TEXT NOT NULL REFERENCES reactions (id),
+    same        INTEGER NOT NULL CHECK (same IN (0, 1)),
+    actor       TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    PRIMARY KEY (a, b),
+    CHECK (a < b)
+);
+CREATE TABLE IF NOT EXISTS profiles (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    day         TEXT NOT NULL,
+    channel     TEXT NOT NULL,
+    age         TEXT,
+    relation    TEXT NOT NULL
+);
 """
 _COLUMNS = (
     "seq, id, geometry, theme, text, sentiment, scenario, channel, participant, buurt, "
@@ -417,6 +439,50 @@ class SQLiteStore(Store):
             )
         ]
 
+    def set_theme(self, reaction_id: str, theme: str, *, actor: str, reason: str) -> bool:
+        theme, actor, reason = theme_change(theme, actor, reason)
+        unspecified = sorted(UNSPECIFIED_THEMES)
+        marks = ",".join("?" * len(unspecified))
+        with self._write() as db:
+            row = db.execute(
+                f"SELECT theme FROM reactions WHERE id=? AND status!='erased' "
+                f"AND theme IN ({marks})",
+                (reaction_id, *unspecified),
+            ).fetchone()
+            if row is None:
+                return False
+            db.execute(
+                f"UPDATE reactions SET theme=?, changed={_NEXT_CHANGE} WHERE id=?",
+                (theme, reaction_id),
+            )
+            _audit(db, actor, "theme", reaction_id, f"{row[0] or '(geen)'} → {theme}: {reason}")
+            return True
+
+    def link(self, a: str, b: str, *, same: bool, actor: str, reason: str) -> bool:
+        a, b = link_pair(a, b)
+        actor, reason = check_reason(actor, what="actor"), check_reason(reason)
+        with self._write() as db:
+            found = _value(db, "SELECT count(*) FROM reactions WHERE id IN (?, ?)", (a, b))
+            before = db.execute("SELECT same FROM links WHERE a=? AND b=?", (a, b)).fetchone()
+            if found != 2 or (before is not None and bool(before[0]) == same):
+                return False
+            db.execute(
+                "INSERT INTO links (a, b, same, actor, at) VALUES (?,?,?,?,?) "
+                "ON CONFLICT (a, b) DO UPDATE SET same=excluded.same, actor=excluded.actor, "
+                "at=excluded.at",
+                (a, b, int(same), actor, _now()),
+            )
+            _audit(db, actor, "link" if same else "unlink", a, f"#{b}: {reason}")
+            return True
+
+    def links(self) -> list[Link]:
+        return [
+            Link(a, b, bool(same), actor, at)
+            for a, b, same, actor, at in self._db.execute(
+                "SELECT a, b, same, actor, at FROM links ORDER BY at, a, b"
+            )
+        ]
+
     def audit_log(self) -> list[AuditEntry]:
         return [
             AuditEntry(*row)
@@ -429,6 +495,24 @@ class SQLiteStore(Store):
         actor, reason = check_reason(actor, what="actor"), check_reason(reason)
         with self._write() as db:
             _audit(db, actor, action, reaction_id, reason)
+
+    # -- background answers --------------------------------------------------------------------
+
+    def add_profile(self, channel: str, *, age: str | None, relation: tuple[str, ...]) -> None:
+        channel, age, ticked = check_profile(channel, age, relation)
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO profiles (day, channel, age, relation) VALUES (?,?,?,?)",
+                (_now()[:10], channel, age, ",".join(ticked)),
+            )
+
+    def profiles(self) -> list[Profile]:
+        return [
+            Profile(day, channel, age, tuple(r for r in relation.split(",") if r))
+            for day, channel, age, relation in self._db.execute(
+                "SELECT day, channel, age, relation FROM profiles ORDER BY seq"
+            )
+        ]
 
     # -- privacy -----------------------------------------------------------------------------
 
@@ -484,11 +568,14 @@ class SQLiteStore(Store):
             erased = _erase(db, "created<?", (before,), actor, "purge", why)
             if erased:
                 _audit(db, actor, "purge", None, f"{why}: {erased} reacties gewist")
+            db.execute("DELETE FROM profiles WHERE day<?", (before[:10],))
         return erased
 
     def snapshot(self) -> Snapshot:
         with self._read():
-            return Snapshot(_now(), self.all(), self.audit_log())
+            return Snapshot(
+                _now(), self.all(), self.audit_log(), self.links(), self.profiles()
+            )
 
     @contextmanager
     def _read(self) -> Iterator[None]:
@@ -614,7 +701,7 @@ def _create_or_upgrade(db: apsw.Connection, path: Path) -> None:
         )
     if found == 0:
         db.execute(_REACTIONS.format(name="reactions"))
-    elif found < SCHEMA_VERSION:
+    elif found < 3:  # (4 only added tables, which _SCHEMA creates)
         # SQLite cannot alter a CHECK constraint: copy the rows into a new table, drop the old
         # one and rename it, with foreign keys off (SQLite's own recipe), then check that
         # agreements and reports still point at reactions. v1 had no change counter or reason.
