@@ -69,3 +69,41 @@ def load(project_dir: Path, path: Path = EVALSET) -> EvalSet:
         radius = 150 * digest[1] / 255
         xy[i] = (x + radius * np.cos(angle), y + radius * np.sin(angle))
     return EvalSet(rows, xy)
+
+
+def seed_store(project_dir: Path, data: EvalSet | None = None) -> list[str]:
+    """Store the evaluation set's reactions in the project's store; return their store ids.
+
+    A reaction without a given theme is a paper form that named none (theme ``""``); the
+    rest keep the channel and theme the set gives them. Ids are the store's own (32 hex).
+    """
+    from dataclasses import replace
+
+    from pyproj import Transformer
+
+    from omgeving.participation import Area, validate_reaction
+    from omgeving.project import open_project
+    from omgeving.reactions import new_reaction_id
+    from omgeving.store import open_store
+
+    project = open_project(project_dir)
+    data = data or load(project_dir)
+    area = Area.from_web(project.web_dir)
+    to_wgs = Transformer.from_crs(28992, 4326, always_xy=True)
+    themes = (*project.config.themes, "overig")
+    ids = []
+    with open_store(project.store_url()) as store:
+        for row, (x, y) in zip(data.rows, data.xy, strict=True):
+            lon, lat = to_wgs.transform(x, y)
+            given = row["thema_gegeven"]
+            channel = row["kanaal"] if given else "papier"
+            r = validate_reaction(
+                id=new_reaction_id(), geometry={"type": "Point", "coordinates": [lon, lat]},
+                theme=given or "", text=row["tekst"], area=area, themes=themes,
+                participant=hashlib.sha256(row["deelnemer"].encode()).hexdigest()[:32],
+                sentiment=int(row["sentiment"]) if row["sentiment"] else None,
+                channel=channel if channel in ("online", "tafel", "papier") else "online",
+            )
+            store.add(replace(r, theme=given))
+            ids.append(r.id)
+    return ids

@@ -353,3 +353,42 @@ def test_the_wheel_scrolls_until_the_map_is_clicked(browser, hall):
     page.wait_for_timeout(1000)
     assert map_view(page) != before
     page.context.close()
+
+
+def test_the_background_questions_on_a_phone_are_two_taps_and_may_be_skipped(
+    browser, hall, output_dir
+):
+    server, root = hall
+    page, errors = arrive(browser, server, **PHONE)
+    taps = Taps(page)
+    taps.tap(".omg-draw-point")
+    page.wait_for_selector(".omg-step-place", timeout=15_000)
+    taps.tap_map(-20, 10)
+    page.wait_for_selector(".omg-step-write", timeout=15_000)
+    taps.tap(".omg-theme button", text="voorzieningen")
+    taps.tap(".omg-text textarea")
+    page.keyboard.type("Een bankje bij de bushalte.")
+    taps.tap(".omg-submit")
+    page.wait_for_selector(".omg-step-thanks .omg-background", timeout=15_000)
+    assert in_view(page, ".omg-again")  # what comes next stays in view, the card under it
+    page.locator(".omg-background").scroll_into_view_if_needed()
+    shot(page, output_dir, "phone-6-background")
+    card = page.locator(".omg-background").inner_text()
+    assert "Het mag ook niet" in card and "zonder uw naam" in card
+    for label in ("jonger dan 15", "65 of ouder", "Ik woon hier", "Ik kom hier op bezoek"):
+        assert label in card
+    for selector in (".omg-background-age button", ".omg-background-save"):
+        box = page.locator(selector).first.bounding_box()
+        assert box["height"] >= 44, selector  # a thumb's target
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    taps.n = 0
+    taps.tap(".omg-background-age button", text="45 tot 65")
+    taps.tap(".omg-background-save")
+    page.locator(".omg-background-done", has_text="Dank u wel").wait_for(timeout=15_000)
+    assert taps.n == 2
+    with open_store(open_project(root).store_url()) as store:
+        assert [(p.channel, p.age, p.relation) for p in store.profiles()][-1] == (
+            "online", "45-64", ())
+    shot(page, output_dir, "phone-7-background-done")
+    assert errors == []
+    page.context.close()

@@ -536,7 +536,8 @@ def paper_without_theme(app, area, text):
 
 
 def suggest_rows(app):
-    return [x for x in widgets(app.suggest_list) if "omg-staff-row" in x._dom_classes]
+    found = [*widgets(app.dups_list), *widgets(app.themes_list)]
+    return [x for x in found if "omg-staff-row" in x._dom_classes]
 
 
 def test_duplicates_and_theme_suggestions_are_settled_in_the_staff_app(app, area):
@@ -548,11 +549,12 @@ def test_duplicates_and_theme_suggestions_are_settled_in_the_staff_app(app, area
     app.tabs.selected_index = 4  # opening the tab runs the analysis
     assert app.findings is not None
     assert app.tabs.titles[4] == "Suggesties (2)"
-    shown = "\n".join(seen(x) for x in widgets(app.suggest_list) if isinstance(x, PlainText))
+    shown = "\n".join(seen(x) for x in [*widgets(app.dups_list), *widgets(app.themes_list)]
+                      if isinstance(x, PlainText))
     assert "Deze 3 reacties lijken op elkaar (bijna dezelfde tekst)" in shown
-    assert f"lijkt op #{copies[0][:8]}" in shown and PETITION[:40] in shown
+    assert f"Lijken hierop:\n· #{copies[1][:8]}" in shown and PETITION[:40] in shown
     assert "Voorstel: mobiliteit" in shown
-    for x in widgets(app.suggest_list):
+    for x in [*widgets(app.dups_list), *widgets(app.themes_list)]:
         if isinstance(x, w.HTML):
             assert "onerror" not in x.value
     # the rows of every list say it too

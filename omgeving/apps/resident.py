@@ -273,8 +273,8 @@ class ResidentApp:
             self.background = lean(w.VBox, "omg-background-slot")
             panel = lean(
                 w.VBox, "omg-thanks", own_layout=True,
-                children=[self.thanks, self.background,
-                          lean(w.HBox, "omg-send-row", children=[again, see])],
+                children=[self.thanks, lean(w.HBox, "omg-send-row", children=[again, see]),
+                          self.background],  # the questions under what comes next
             )
         elif step == "list":
             self.list.ensure()

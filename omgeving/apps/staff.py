@@ -169,7 +169,7 @@ class StaffApp:
         self.store = open_store(self.project.store_url())
         self.form_id = new_reaction_id()
         self.point: dict[str, Any] | None = None
-        self.pages = {"queue": 0, "all": 0, "audit": 0, "suggest": 0}
+        self.pages = {"queue": 0, "all": 0, "audit": 0, "dups": 0, "themes": 0}
         self.findings: _Findings | None = None  # the analysis, run when its tab is opened
         self.hints: dict[str, list[str]] = {}  # reaction id → lines its row shows
         self.queue_rows: dict[str, _Row] = {}
@@ -253,14 +253,19 @@ class StaffApp:
         return box
 
     def _suggest_tab(self) -> w.Widget:
-        self.suggest_info = w.HTML(f"<p>{self._say('staff.suggest.intro')}</p>")
-        self.suggest_list = w.VBox().add_class("omg-staff-suggest")
+        self.suggest_info = w.HTML(f"<p>{self._say('staff.suggest.intro')}</p>").add_class(
+            "omg-staff-suggest-info")
+        self.dups_title, self.themes_title = w.HTML(), w.HTML()
+        self.dups_list = w.VBox().add_class("omg-staff-suggest").add_class("omg-staff-dups")
+        self.themes_list = w.VBox().add_class("omg-staff-suggest").add_class("omg-staff-themes")
         self.suggest_run = w.Button(
-            description=self._t("staff.suggest.run"), icon="search"
+            description=self._t("staff.suggest.run"), icon="search",
+            layout=w.Layout(width="auto"),
         ).add_class("omg-staff-suggest-run")
         self.suggest_run.on_click(self._guard(lambda _b: self.analyse()))
-        return w.VBox([self.suggest_info, self.suggest_run, self.suggest_list,
-                       self._nav("suggest")])
+        return w.VBox([self.suggest_info, w.HBox([self.suggest_run]),
+                       self.dups_title, self.dups_list, self._nav("dups"),
+                       self.themes_title, self.themes_list, self._nav("themes")])
 
     def _paper_form(self) -> w.Widget:
         cfg = self.project.config
@@ -492,23 +497,23 @@ class StaffApp:
         findings = self.findings
         if findings is None:
             return
-        from omgeving.analysis.moderated import DuplicateGroup, open_suggestions
+        from omgeving.analysis.moderated import open_suggestions
 
         snapshot = self.store.snapshot() if snapshot is None else snapshot
         reactions = {r.id: r for r in snapshot.reactions}
         groups = self._groups(snapshot)
         themes = open_suggestions(findings.suggestions, reactions, snapshot.audit)
-        items: list[Any] = [*groups, *themes]
         count = self._say("staff.suggest.count", groups=len(groups), themes=len(themes))
-        self.suggest_info.value = f"<p role='status'>{count}</p>"
-        rows = [
-            self._duplicate_row(item, reactions)
-            if isinstance(item, DuplicateGroup)
-            else self._theme_row(item, reactions)
-            for item in self._page("suggest", items)
-        ]
-        _replace(self.suggest_list, rows or [w.Label(self._t("staff.suggest.empty"))])
-        self.tabs.set_title(4, self._t("staff.section.suggest", n=len(items)))
+        self.suggest_info.value = (f"<p>{self._say('staff.suggest.intro')}</p>"
+                                   f"<p role='status'><strong>{count}</strong></p>")
+        self.dups_title.value = f"<h3>{self._say('staff.suggest.dups', n=len(groups))}</h3>"
+        self.themes_title.value = f"<h3>{self._say('staff.suggest.themes', n=len(themes))}</h3>"
+        dups = [self._duplicate_row(g, reactions) for g in self._page("dups", groups)]
+        rows = [self._theme_row(s, reactions) for s in self._page("themes", themes)]
+        empty = self._t("staff.suggest.empty")
+        _replace(self.dups_list, dups or [w.Label(empty)])
+        _replace(self.themes_list, rows or [w.Label(empty)])
+        self.tabs.set_title(4, self._t("staff.section.suggest", n=len(groups) + len(themes)))
 
     def _groups(self, snapshot: Snapshot) -> list[DuplicateGroup]:
         if self.findings is None:
@@ -533,11 +538,12 @@ class StaffApp:
                 hints.setdefault(i, []).append(self._t("staff.row.concern", label=label))
         return hints
 
-    def _quote(self, r: Reaction | None) -> str:
+    def _quote(self, r: Reaction | None, limit: int = 300) -> str:
         if r is None:
             return ""
-        return self._t("staff.suggest.quote", reaction=r.id[:8], theme=r.theme,
-                       when=_when(r.created), text=_shorten(r.text, 300))
+        theme = r.theme or self._t("staff.suggest.no_theme")
+        return self._t("staff.suggest.quote", reaction=r.id[:8], theme=theme,
+                       when=_when(r.created), text=_shorten(r.text, limit))
 
     def _duplicate_row(self, group: DuplicateGroup, reactions: dict[str, Reaction]) -> w.Widget:
         first, *others = group.ids
@@ -545,12 +551,13 @@ class StaffApp:
         lines = [
             self._t("staff.suggest.group", n=len(group.ids), kinds=kinds),
             self._quote(reactions.get(first)),
-            *(f"{self._t('staff.suggest.like', reaction=first[:8])} "
-              f"{self._quote(reactions.get(i))}" for i in others),
+            self._t("staff.suggest.others"),
+            *(f"· {self._quote(reactions.get(i), 110)}" for i in others),
         ]
+        wide = w.Layout(width="auto")  # the whole label, however long
         same = w.Button(description=self._t("staff.suggest.link", n=len(group.ids)),
-                        button_style="primary").add_class("omg-staff-link")
-        differ = w.Button(description=self._t("staff.suggest.unlink")).add_class(
+                        button_style="primary", layout=wide).add_class("omg-staff-link")
+        differ = w.Button(description=self._t("staff.suggest.unlink"), layout=wide).add_class(
             "omg-staff-unlink")
         same.on_click(self._guard(partial(self._on_link, group, True)))
         differ.on_click(self._guard(partial(self._on_link, group, False)))
@@ -574,9 +581,10 @@ class StaffApp:
                             description=self._t("staff.suggest.choice"),
                             style={"description_width": "initial"}).add_class(
             "omg-staff-theme-choice")
+        wide = w.Layout(width="auto")
         accept = w.Button(description=self._t("staff.suggest.accept"),
-                          button_style="primary").add_class("omg-staff-accept")
-        reject = w.Button(description=self._t("staff.suggest.reject")).add_class(
+                          button_style="primary", layout=wide).add_class("omg-staff-accept")
+        reject = w.Button(description=self._t("staff.suggest.reject"), layout=wide).add_class(
             "omg-staff-reject")
         accept.on_click(self._guard(partial(self._on_theme, s, choice, True)))
         reject.on_click(self._guard(partial(self._on_theme, s, choice, False)))
@@ -666,7 +674,7 @@ class StaffApp:
     def _on_page(self, kind: str, step: int, _button: Any) -> None:
         self.pages[kind] += step
         {"queue": self._render_queue, "all": self._render_all, "audit": self._render_audit,
-         "suggest": self._render_suggestions}[kind]()
+         "dups": self._render_suggestions, "themes": self._render_suggestions}[kind]()
 
     def _on_tab(self, change: dict[str, Any]) -> None:
         if change["new"] == 4 and self.findings is None:  # the suggestions: analyse once
