@@ -263,7 +263,11 @@ class StaffApp:
             layout=w.Layout(width="auto"),
         ).add_class("omg-staff-suggest-run")
         self.suggest_run.on_click(self._guard(lambda _b: self.analyse()))
-        return w.VBox([self.suggest_info, w.HBox([self.suggest_run]),
+        self.suggest_bar = w.IntProgress(
+            description=self._t("staff.suggest.read"), style={"description_width": "initial"},
+            layout=w.Layout(display="none", width="100%"),
+        ).add_class("omg-staff-suggest-bar")
+        return w.VBox([self.suggest_info, self.suggest_bar, w.HBox([self.suggest_run]),
                        self.dups_title, self.dups_list, self._nav("dups"),
                        self.themes_title, self.themes_list, self._nav("themes")])
 
@@ -479,10 +483,16 @@ class StaffApp:
 
         self.suggest_run.disabled = True
         self.suggest_info.value = f"<p role='status'>{self._say('staff.suggest.busy')}</p>"
+        self.suggest_bar.layout.display = ""
+
+        def progress(done: int, total: int) -> None:  # the texts read (new ones only)
+            self.suggest_bar.max, self.suggest_bar.value = max(total, 1), done
+
         try:
-            result = analyse(self.project)
+            result = analyse(self.project, progress=progress)
         finally:
             self.suggest_run.disabled = False
+            self.suggest_bar.layout.display = "none"
         self.findings = _Findings(
             ids=result.reactions["id"].tolist(),
             pairs=result.pairs,
