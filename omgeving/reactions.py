@@ -58,6 +58,8 @@ class Reaction:
     seq: int = 0
     changed: int = 0
     reason: str | None = None  # the moderator's reason of the last status change
+    round: str | None = None  # the slug of the round it was given in ([[rounds]])
+    evening: str | None = None  # the id of the evening it was given at (the table)
 
     def to_record(self) -> dict[str, Any]:
         """Return every field as plain JSON types."""

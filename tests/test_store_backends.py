@@ -409,18 +409,95 @@ def test_background_answers_are_kept_without_anything_that_identifies(store):
     assert store.profiles() == []  # the retention period holds for them too
 
 
-def test_a_schema_3_store_gets_the_tables_of_schema_4(store_url):
+def test_a_schema_3_store_gets_the_tables_and_columns_of_schema_4(store_url):
     with open_store(store_url) as store:
         r = reaction()
         store.add(r)
-        for table in ("links", "profiles"):
+        for table in ("links", "profiles", "round_state", "evenings", "responses"):
             raw_sql(store, f"DROP TABLE {table}")
+        for column in ("round", "evening"):
+            raw_sql(store, f"ALTER TABLE reactions DROP COLUMN {column}")
         raw_sql(store, "UPDATE meta SET value='3' WHERE key='schema_version'")
     with open_store(store_url) as store:
         assert store.schema_version() == SCHEMA_VERSION == 4
         assert store.integrity_check() == "ok" and store.get(r.id).text == r.text
-        assert store.links() == [] and store.profiles() == []
+        assert store.links() == [] and store.profiles() == [] and store.responses() == []
+        assert store.get(r.id).round is None
         store.add_profile("online", age="15-24", relation=())
+        store.add(replace(reaction(), round="ideeen", evening="e" * 32))
+
+
+# -- rounds, the evening register, the municipality's responses ------------------------------
+
+
+def test_a_reaction_keeps_its_round_and_evening(store):
+    r = replace(reaction(), round="ideeen", evening="a" * 32)
+    store.add(r)
+    assert (store.get(r.id).round, store.get(r.id).evening) == ("ideeen", "a" * 32)
+    store.erase_participant(r.participant, actor="Anna", reason="verzoek")
+    assert store.get(r.id).round == "ideeen"  # an erased reaction still counts in its round
+
+
+def test_staff_open_and_close_rounds_audited(store):
+    assert store.round_states() == {}
+    assert store.set_round("ideeen", False, actor="Anna", reason="einde eerste ronde") is True
+    assert store.set_round("ideeen", False, actor="Anna", reason="nog eens") is False
+    assert store.set_round("visie", True, actor="Bram", reason="start") is True
+    assert store.round_states() == {"ideeen": False, "visie": True}
+    assert [(e.action, e.reason) for e in store.audit_log()] == [
+        ("round-close", "ideeen: einde eerste ronde"), ("round-open", "visie: start")]
+    assert store.snapshot().rounds == {"ideeen": False, "visie": True}
+    with pytest.raises(ValidationError):
+        store.set_round("ideeen", True, actor="Anna", reason="")
+
+
+def test_the_evening_register_keeps_counts_not_names(store):
+    from omgeving.store import Evening
+
+    e = Evening(id="b" * 32, day="2026-03-12", place="Dorpshuis De Spil", visitors=48,
+                scenarios=("compact-bouwen",), notes="Veel vragen over <b>wonen</b>.")
+    assert store.save_evening(e, actor="Carla") is True
+    assert store.save_evening(e, actor="Carla") is False  # nothing changed
+    assert store.save_evening(replace(e, visitors=52), actor="Dirk") is True
+    (back,) = store.evenings()
+    assert (back.visitors, back.notes, back.actor, back.scenarios) == (
+        52, "Veel vragen over <b>wonen</b>.", "Dirk", ("compact-bouwen",))
+    assert [x.action for x in store.audit_log()] == ["evening", "evening"]
+    assert store.snapshot().evenings == store.evenings()
+    for bad in (replace(e, day="12-03-2026"), replace(e, visitors=-1), replace(e, place=" "),
+                replace(e, id="x"), replace(e, visitors=True)):
+        with pytest.raises(ValidationError):
+            store.save_evening(bad, actor="Carla")
+
+
+def test_responses_are_written_changed_and_withdrawn_with_the_log_keeping_each(store):
+    from omgeving.store import Response
+
+    r = reaction()
+    store.add(r)
+    answer = Response(id="c" * 32, kind="concern", target="verkeersveiligheid Zwolseweg",
+                      verdict="deels overgenomen", text="Er komt een zebrapad bij de school.",
+                      ids=(r.id,), changes=("scenario:compact-bouwen/zebrapad-1",
+                                            "gio:visiegebied-dorpskern"), round="ideeen")
+    assert store.save_response(answer, actor="Anna") is True
+    assert store.save_response(answer, actor="Anna") is False
+    assert store.responses()[0].ids == (r.id,) and store.responses()[0].actor == "Anna"
+    better = replace(answer, verdict="overgenomen", text_en="A crossing comes.")
+    assert store.save_response(better, actor="Bram") is True
+    (back,) = store.responses()
+    assert (back.verdict, back.text_en, back.round, back.changes) == (
+        "overgenomen", "A crossing comes.", "ideeen", answer.changes)
+    assert store.delete_response(answer.id, actor="Bram", reason="dubbel") is True
+    assert store.delete_response(answer.id, actor="Bram", reason="dubbel") is False
+    assert store.responses() == []
+    log = [(e.action, e.reason) for e in store.audit_log()]
+    assert [a for a, _ in log] == ["response", "response", "response-withdrawn"]
+    assert "Er komt een zebrapad bij de school." in log[-1][1]  # the log keeps what it said
+    for bad in (replace(answer, verdict="misschien"), replace(answer, kind="buurt"),
+                replace(answer, text=" "), replace(answer, changes=("http://x",)),
+                replace(answer, id="1")):
+        with pytest.raises(ValidationError):
+            store.save_response(bad, actor="Anna")
 
 
 # -- upgrades: stores written by the omgeving of an earlier schema ---------------------------
@@ -517,9 +594,10 @@ def test_the_store_exports_what_we_mean():
     import omgeving.store
 
     assert set(omgeving.store.__all__) == {
-        "ACTIONS", "AGE_BANDS", "MAX_REASON", "MIN_SQLITE", "RELATIONS", "SCHEMA_VERSION",
-        "STATUSES", "UNSPECIFIED_THEMES", "AuditEntry", "Erasure", "Link", "ParticipantData",
-        "PostgresStore", "Profile", "SQLiteStore", "Snapshot", "Store", "check_reason",
+        "ACTIONS", "AGE_BANDS", "MAX_REASON", "MAX_RESPONSE", "MIN_SQLITE", "RELATIONS",
+        "RESPONSE_KINDS", "SCHEMA_VERSION", "STATUSES", "UNSPECIFIED_THEMES", "VERDICTS",
+        "AuditEntry", "Erasure", "Evening", "Link", "ParticipantData", "PostgresStore",
+        "Profile", "Response", "SQLiteStore", "Snapshot", "Store", "check_reason",
         "moderation", "open_store", "repair_hint", "sqlite_path",
     }
     for name in omgeving.store.__all__:

@@ -26,15 +26,20 @@ from omgeving.store._model import (
     ACTIONS,
     AGE_BANDS,
     MAX_REASON,
+    MAX_RESPONSE,
     MIN_SQLITE,
     RELATIONS,
+    RESPONSE_KINDS,
     SCHEMA_VERSION,
     UNSPECIFIED_THEMES,
+    VERDICTS,
     AuditEntry,
     Erasure,
+    Evening,
     Link,
     ParticipantData,
     Profile,
+    Response,
     Snapshot,
     check_reason,
     moderation,
@@ -48,17 +53,22 @@ __all__ = [
     "ACTIONS",
     "AGE_BANDS",
     "MAX_REASON",
+    "MAX_RESPONSE",
     "MIN_SQLITE",
     "RELATIONS",
+    "RESPONSE_KINDS",
     "SCHEMA_VERSION",
     "STATUSES",
     "UNSPECIFIED_THEMES",
+    "VERDICTS",
     "AuditEntry",
     "Erasure",
+    "Evening",
     "Link",
     "ParticipantData",
     "PostgresStore",
     "Profile",
+    "Response",
     "SQLiteStore",
     "Snapshot",
     "Store",
@@ -256,6 +266,59 @@ class Store(Protocol):
         ValidationError
             When the actor or reason is empty or too long.
         """
+        ...
+
+    # -- rounds, evenings, responses -------------------------------------------------------
+
+    def set_round(self, slug: str, open: bool, *, actor: str, reason: str) -> bool:
+        """Open or close round ``slug`` by a staff member's decision, audited.
+
+        The decision holds over the round's period in ``omgeving.toml`` until the next one.
+        Returns False when the round was already so by an earlier decision.
+
+        Raises
+        ------
+        ValidationError
+            When the slug, actor or reason is empty or too long.
+        """
+        ...
+
+    def round_states(self) -> dict[str, bool]:
+        """Return staff's decisions on rounds: slug → open."""
+        ...
+
+    def save_evening(self, evening: Evening, *, actor: str) -> bool:
+        """Register an evening, or correct it (same id), audited; False if nothing changed.
+
+        Raises
+        ------
+        ValidationError
+            When a field is refused (:func:`check_evening`) or the actor is empty.
+        """
+        ...
+
+    def evenings(self) -> list[Evening]:
+        """Return the evening register, by day."""
+        ...
+
+    def save_response(self, response: Response, *, actor: str) -> bool:
+        """Write the municipality's response, or change it (same id), audited.
+
+        Returns False when nothing changed.
+
+        Raises
+        ------
+        ValidationError
+            When a field is refused (:func:`check_response`) or the actor is empty.
+        """
+        ...
+
+    def delete_response(self, response_id: str, *, actor: str, reason: str) -> bool:
+        """Withdraw a response (the log keeps what it said); False when there was none."""
+        ...
+
+    def responses(self) -> list[Response]:
+        """Return every response, oldest first."""
         ...
 
     # -- background answers --------------------------------------------------------------------

@@ -7,6 +7,7 @@ from here, so loading a backend never needs the package's own ``__init__`` half 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,27 +18,43 @@ from omgeving.reactions import Reaction, clean_text
 __all__ = [
     "ACTIONS",
     "AGE_BANDS",
+    "EVENING_COLUMNS",
     "MAX_REASON",
+    "MAX_RESPONSE",
     "MIN_SQLITE",
     "RELATIONS",
+    "RESPONSE_KINDS",
+    "RESPONSE_VALUES",
     "SCHEMA_VERSION",
     "UNSPECIFIED_THEMES",
+    "VERDICTS",
     "AuditEntry",
     "Erasure",
+    "Evening",
     "Link",
     "ParticipantData",
     "Profile",
+    "Response",
     "Snapshot",
+    "check_evening",
     "check_profile",
     "check_reason",
+    "check_response",
+    "evening_entry",
+    "evening_from_row",
     "link_pair",
     "moderation",
     "reaction_from_row",
+    "response_entry",
+    "response_from_row",
+    "response_values",
     "theme_change",
 ]
 
-#: 4: moderators' judgements of possible duplicates (``links``) and the anonymous background
-#: answers (``profiles``).
+#: 4: moderators' judgements of possible duplicates (``links``), the anonymous background
+#: answers (``profiles``), rounds (a reaction's ``round``, staff's ``round_state``), the
+#: evening register (``evenings``, a reaction's ``evening``) and the municipality's
+#: ``responses``.
 SCHEMA_VERSION = 4
 #: The oldest SQLite that is safe with several writing processes (a WAL-reset fix).
 MIN_SQLITE = (3, 51, 3)
@@ -56,6 +73,15 @@ UNSPECIFIED_THEMES = frozenset({"", "overig", "anders", "other"})
 AGE_BANDS = ("0-14", "15-24", "25-44", "45-64", "65+")
 #: How someone is tied to the area (more than one may apply).
 RELATIONS = ("woont", "werkt", "bezoekt")
+#: What the municipality did with what was said (a response's ``verdict``).
+VERDICTS = ("overgenomen", "deels overgenomen", "niet overgenomen", "buiten de visie")
+#: What a response answers: a theme, a concern of the analysis, or one reaction.
+RESPONSE_KINDS = ("theme", "concern", "reaction")
+MAX_RESPONSE = 2000
+_HEX_ID = re.compile(r"^[0-9a-f]{32}$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: What a response may say it changed: a scenario's intervention, or an area of the vision.
+_CHANGE = re.compile(r"^(scenario:[a-z0-9][a-z0-9-]{0,62}(/[^\s]{1,200})?|gio:[^\s]{1,200})$")
 
 
 @dataclass(frozen=True)
@@ -128,6 +154,42 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class Evening:
+    """One participation evening in the register: when, where, how many came (no names)."""
+
+    id: str
+    day: str  # ISO date, local
+    place: str
+    visitors: int
+    scenarios: tuple[str, ...] = ()
+    notes: str = ""
+    actor: str = ""
+    at: str = ""
+
+
+@dataclass(frozen=True)
+class Response:
+    """The municipality's response: what it did with a theme, a concern or one reaction.
+
+    ``ids`` are the reactions it answers (a concern's, a theme's when written, or the one);
+    ``changes`` what it changed: ``scenario:<slug>/<intervention>`` or ``gio:<identifier>``
+    of an area of the vision, so that reaction → response → area is on record.
+    """
+
+    id: str
+    kind: str  # one of RESPONSE_KINDS
+    target: str  # the theme, the concern's label, or the reaction id
+    verdict: str  # one of VERDICTS
+    text: str  # what was done and why, in B1 Dutch
+    ids: tuple[str, ...] = ()
+    changes: tuple[str, ...] = ()
+    round: str | None = None
+    text_en: str = ""
+    actor: str = ""
+    at: str = ""
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Every reaction and the audit log, read in one transaction (for exports and reports)."""
 
@@ -136,6 +198,9 @@ class Snapshot:
     audit: list[AuditEntry]
     links: list[Link] = field(default_factory=list)
     profiles: list[Profile] = field(default_factory=list)
+    rounds: dict[str, bool] = field(default_factory=dict)  # staff's open/closed, by slug
+    evenings: list[Evening] = field(default_factory=list)
+    responses: list[Response] = field(default_factory=list)
 
 
 def check_reason(
@@ -263,6 +328,124 @@ def theme_change(theme: object, actor: object, reason: object) -> tuple[str, str
     return clean, check_reason(actor, what="actor"), check_reason(reason)
 
 
+def check_evening(evening: Evening) -> Evening:
+    """Return an evening as stored: its texts cleaned; refuse a wrong field.
+
+    Raises
+    ------
+    ValidationError
+        With the field and the value (key ``error.invalid``, or the text's own keys).
+    """
+    if not isinstance(evening.id, str) or not _HEX_ID.match(evening.id):
+        raise ValidationError(f"evening id {evening.id!r} is not 32 hex digits",
+                              key="error.invalid")
+    if not isinstance(evening.day, str) or not _DAY.match(evening.day):
+        raise ValidationError(f"evening day {evening.day!r} is not a date like 2026-03-12",
+                              key="staff.error.day")
+    visitors = evening.visitors
+    if isinstance(visitors, bool) or not isinstance(visitors, int) or not 0 <= visitors <= 100_000:
+        raise ValidationError(f"visitors {visitors!r} is not a count from 0 to 100000",
+                              key="staff.error.visitors")
+    return Evening(
+        id=evening.id,
+        day=evening.day,
+        place=check_reason(
+            evening.place, what="place", limit=200, empty="staff.error.evening_place"
+        ),
+        visitors=visitors,
+        scenarios=tuple(check_reason(s, what="scenario", limit=63) for s in evening.scenarios),
+        notes=check_reason(evening.notes, what="notes", limit=MAX_RESPONSE, empty=None),
+        actor=evening.actor,
+        at=evening.at,
+    )
+
+
+def check_response(response: Response) -> Response:
+    """Return a response as stored: its texts cleaned; refuse a wrong field.
+
+    Raises
+    ------
+    ValidationError
+        With the field and the value.
+    """
+    r = response
+    if not isinstance(r.id, str) or not _HEX_ID.match(r.id):
+        raise ValidationError(f"response id {r.id!r} is not 32 hex digits", key="error.invalid")
+    if r.kind not in RESPONSE_KINDS:
+        raise ValidationError(f"response kind {r.kind!r} is not one of {RESPONSE_KINDS}",
+                              key="error.invalid")
+    if r.verdict not in VERDICTS:
+        raise ValidationError(f"verdict {r.verdict!r} is not one of {', '.join(VERDICTS)}",
+                              key="staff.error.verdict")
+    ids = tuple(r.ids)
+    if any(not isinstance(i, str) or not i or len(i) > 100 for i in ids):
+        raise ValidationError("a response's reaction ids must be texts", key="error.invalid")
+    changes = tuple(r.changes)
+    bad = [c for c in changes if not isinstance(c, str) or not _CHANGE.match(c)]
+    if bad:
+        raise ValidationError(
+            f"change {bad[0]!r} is neither scenario:<slug>/<intervention> nor gio:<identifier>",
+            key="staff.error.change",
+        )
+    return Response(
+        id=r.id,
+        kind=r.kind,
+        target=check_reason(r.target, what="target", limit=300, empty="error.invalid"),
+        verdict=r.verdict,
+        text=check_reason(r.text, what="response", limit=MAX_RESPONSE,
+                          empty="staff.error.response"),
+        ids=ids,
+        changes=changes,
+        round=None if r.round in (None, "") else check_reason(r.round, what="round", limit=63),
+        text_en=check_reason(r.text_en, what="response", limit=MAX_RESPONSE, empty=None),
+        actor=r.actor,
+        at=r.at,
+    )
+
+
+#: The columns of an evening, in :class:`Evening`'s order (both backends).
+EVENING_COLUMNS = "id, day, place, visitors, scenarios, notes, actor, at"
+#: The columns of a response that a change compares (all but id, actor and time).
+RESPONSE_VALUES = "kind, target, verdict, text, text_en, ids, changes, round"
+
+
+def evening_from_row(
+    id_: str, day: str, place: str, visitors: int, scenarios: str, notes: str, actor: str,
+    at: str,
+) -> Evening:
+    """Return the evening of a row of :data:`EVENING_COLUMNS`."""
+    return Evening(id_, day, place, int(visitors), tuple(json.loads(scenarios)), notes, actor,
+                   at)
+
+
+def response_values(r: Response) -> tuple:
+    """Return a response's :data:`RESPONSE_VALUES` as stored."""
+    return (r.kind, r.target, r.verdict, r.text, r.text_en, json.dumps(list(r.ids)),
+            json.dumps(list(r.changes)), r.round)
+
+
+def response_from_row(
+    id_: str, kind: str, target: str, verdict: str, text: str, text_en: str, ids: str,
+    changes: str, round_: str | None, actor: str, at: str,
+) -> Response:
+    """Return the response of a row: id, :data:`RESPONSE_VALUES`, actor, time."""
+    return Response(id_, kind, target, verdict, text, tuple(json.loads(ids)),
+                    tuple(json.loads(changes)), round_, text_en, actor, at)
+
+
+def evening_entry(e: Evening) -> str:
+    """Return the audit log's line of an evening registered or corrected."""
+    shown = ", ".join(e.scenarios) or "geen toekomstbeelden"
+    return f"{e.day}, {e.place}: {e.visitors} bezoekers ({shown}). {e.notes}".strip()
+
+
+def response_entry(r: Response) -> str:
+    """Return the audit log's line of a response: whole, so the log keeps what it said."""
+    changed = f" Veranderd: {', '.join(r.changes)}." if r.changes else ""
+    answers = f" ({len(r.ids)} reacties)" if r.ids else ""
+    return f"{r.kind} {r.target!r}{answers}: {r.verdict}. {r.text}{changed}"
+
+
 def _now() -> str:
     """Return the time now in UTC, as the store writes it (ISO 8601, to the second)."""
     return datetime.now(UTC).isoformat(timespec="seconds")
@@ -287,6 +470,8 @@ def reaction_from_row(row: tuple) -> Reaction:
         reports,
         changed,
         reason,
+        round_,
+        evening,
     ) = row
     return Reaction(
         id=id_,
@@ -305,4 +490,6 @@ def reaction_from_row(row: tuple) -> Reaction:
         seq=seq,
         changed=changed,
         reason=reason,
+        round=round_,
+        evening=evening,
     )

@@ -35,6 +35,38 @@ CREATE TABLE IF NOT EXISTS profiles (
     age         text,
     relation    text NOT NULL
 );
+CREATE TABLE IF NOT EXISTS round_state (
+    slug        text PRIMARY KEY,
+    open        boolean NOT NULL,
+    actor       text NOT NULL,
+    at          text NOT NULL
+);
+CREATE TABLE IF NOT EXISTS evenings (
+    id          text PRIMARY KEY,
+    day         text NOT NULL,
+    place       text NOT NULL,
+    visitors    integer NOT NULL CHECK (visitors >= 0),
+    scenarios   text NOT NULL,
+    notes       text NOT NULL,
+    actor       text NOT NULL,
+    at          text NOT NULL
+);
+CREATE TABLE IF NOT EXISTS responses (
+    seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id          text NOT NULL UNIQUE,
+    kind        text NOT NULL CHECK (kind IN ('theme', 'concern', 'reaction')),
+    target      text NOT NULL,
+    verdict     text NOT NULL,
+    text        text NOT NULL,
+    text_en     text NOT NULL,
+    ids         text NOT NULL,
+    changes     text NOT NULL,
+    round       text,
+    actor       text NOT NULL,
+    at          text NOT NULL
+);
+ALTER TABLE reactions ADD COLUMN IF NOT EXISTS round text;
+ALTER TABLE reactions ADD COLUMN IF NOT EXISTS evening text;
 """
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text NOT NULL);
@@ -59,6 +91,8 @@ CREATE TABLE reactions (
     reports     integer NOT NULL DEFAULT 0,
     changed     bigint NOT NULL,
     reason      text,
+    round       text,
+    evening     text,
     added_xid   xid8 NOT NULL DEFAULT pg_current_xact_id(),
     changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id()
 );
@@ -122,7 +156,8 @@ ALTER TABLE reactions DROP CONSTRAINT reactions_status_check;
 ALTER TABLE reactions ADD CONSTRAINT reactions_status_check
     CHECK (status IN ('pending', 'visible', 'hidden', 'withdrawn', 'erased'));
 """
-_TABLES = ("meta", "reactions", "agreements", "reports", "audit", "links", "profiles")
+_TABLES = ("meta", "reactions", "agreements", "reports", "audit", "links", "profiles",
+           "round_state", "evenings", "responses")
 _TRIGGERS = ("audit_no_update", "audit_no_truncate")
 
 

@@ -43,19 +43,30 @@ from omgeving._errors import StoreError, ValidationError
 from omgeving.reactions import Reaction
 from omgeving.store import Store
 from omgeving.store._model import (
+    EVENING_COLUMNS,
+    RESPONSE_VALUES,
     UNSPECIFIED_THEMES,
     AuditEntry,
     Erasure,
+    Evening,
     Link,
     ParticipantData,
     Profile,
+    Response,
     Snapshot,
     _now,
+    check_evening,
     check_profile,
     check_reason,
+    check_response,
+    evening_entry,
+    evening_from_row,
     link_pair,
     moderation,
     reaction_from_row,
+    response_entry,
+    response_from_row,
+    response_values,
     theme_change,
 )
 from omgeving.store._pg_schema import (
@@ -78,7 +89,7 @@ _RETRYABLE = (errors.SerializationFailure, errors.DeadlockDetected)
 
 _COLUMNS = (
     "seq, id, geojson, theme, text, sentiment, scenario, channel, participant, buurt, "
-    "created, status, agrees, reports, changed, reason"
+    "created, status, agrees, reports, changed, reason, round, evening"
 )
 #: Rows whose last change is final: written by a transaction older than every running one.
 _SETTLED = "pg_snapshot_xmin(pg_current_snapshot())"
@@ -449,6 +460,105 @@ class PostgresStore(Store):
         actor, reason = check_reason(actor, what="actor"), check_reason(reason)
         self._write(lambda cur: _audit(cur, actor, action, reaction_id, reason))
 
+    # -- rounds, evenings, responses -------------------------------------------------------
+
+    def set_round(self, slug: str, open: bool, *, actor: str, reason: str) -> bool:
+        slug = check_reason(slug, what="round", limit=63)
+        actor, reason = check_reason(actor, what="actor"), check_reason(reason)
+
+        def work(cur: psycopg.Cursor) -> bool:
+            row = cur.execute(
+                "SELECT open FROM round_state WHERE slug=%s FOR UPDATE", (slug,)
+            ).fetchone()
+            if row is not None and row[0] == open:
+                return False
+            cur.execute(
+                "INSERT INTO round_state VALUES (%s, %s, %s, %s) ON CONFLICT (slug) DO UPDATE "
+                "SET open=excluded.open, actor=excluded.actor, at=excluded.at",
+                (slug, open, actor, _now()),
+            )
+            _audit(cur, actor, "round-open" if open else "round-close", None, f"{slug}: {reason}")
+            return True
+
+        return self._write(work)
+
+    def round_states(self) -> dict[str, bool]:
+        return {slug: bool(o) for slug, o in self._read("SELECT slug, open FROM round_state")}
+
+    def save_evening(self, evening: Evening, *, actor: str) -> bool:
+        e = check_evening(evening)
+        actor = check_reason(actor, what="actor")
+        values = (e.day, e.place, e.visitors, json.dumps(list(e.scenarios)), e.notes)
+
+        def work(cur: psycopg.Cursor) -> bool:
+            row = cur.execute(
+                "SELECT day, place, visitors, scenarios, notes FROM evenings WHERE id=%s "
+                "FOR UPDATE", (e.id,)
+            ).fetchone()
+            if row is not None and tuple(row) == values:
+                return False
+            cur.execute(
+                "INSERT INTO evenings VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) "
+                "DO UPDATE SET day=excluded.day, place=excluded.place, "
+                "visitors=excluded.visitors, scenarios=excluded.scenarios, "
+                "notes=excluded.notes, actor=excluded.actor, at=excluded.at",
+                (e.id, *values, actor, _now()),
+            )
+            _audit(cur, actor, "evening", None, evening_entry(e))
+            return True
+
+        return self._write(work)
+
+    def evenings(self) -> list[Evening]:
+        return [
+            evening_from_row(*row)
+            for row in self._read(f"SELECT {EVENING_COLUMNS} FROM evenings ORDER BY day, at")
+        ]
+
+    def save_response(self, response: Response, *, actor: str) -> bool:
+        r = check_response(response)
+        actor = check_reason(actor, what="actor")
+        values = response_values(r)
+        columns = RESPONSE_VALUES.split(", ")
+
+        def work(cur: psycopg.Cursor) -> bool:
+            row = cur.execute(
+                f"SELECT {RESPONSE_VALUES} FROM responses WHERE id=%s FOR UPDATE", (r.id,)
+            ).fetchone()
+            if row is not None and tuple(row) == values:
+                return False
+            cur.execute(
+                f"INSERT INTO responses (id, {RESPONSE_VALUES}, actor, at) VALUES "
+                f"({', '.join(['%s'] * 11)}) ON CONFLICT (id) DO UPDATE SET "
+                + ", ".join(f"{c}=excluded.{c}" for c in (*columns, "actor", "at")),
+                (r.id, *values, actor, _now()),
+            )
+            _audit(cur, actor, "response", r.id if r.kind == "reaction" else None,
+                   response_entry(r))
+            return True
+
+        return self._write(work)
+
+    def delete_response(self, response_id: str, *, actor: str, reason: str) -> bool:
+        actor, reason = check_reason(actor, what="actor"), check_reason(reason)
+
+        def work(cur: psycopg.Cursor) -> bool:
+            row = cur.execute(
+                f"DELETE FROM responses WHERE id=%s RETURNING id, {RESPONSE_VALUES}, actor, at",
+                (response_id,),
+            ).fetchone()
+            if row is None:
+                return False
+            gone = response_from_row(*row)
+            _audit(cur, actor, "response-withdrawn", None,
+                   f"{reason} (was: {response_entry(gone)})")
+            return True
+
+        return self._write(work)
+
+    def responses(self) -> list[Response]:
+        return [response_from_row(*row) for row in self._read(_RESPONSES)]
+
     # -- background answers --------------------------------------------------------------------
 
     def add_profile(self, channel: str, *, age: str | None, relation: tuple[str, ...]) -> None:
@@ -543,6 +653,11 @@ class PostgresStore(Store):
                     "SELECT a, b, same, actor, at FROM links ORDER BY at, a, b"
                 ).fetchall()
                 profiles = cur.execute(_PROFILES).fetchall()
+                rounds = cur.execute("SELECT slug, open FROM round_state").fetchall()
+                evenings = cur.execute(
+                    f"SELECT {EVENING_COLUMNS} FROM evenings ORDER BY day, at"
+                ).fetchall()
+                responses = cur.execute(_RESPONSES).fetchall()
         except psycopg.Error as err:
             raise StoreError(
                 f"the reaction store {self.url} cannot be read: {_first_line(err)}"
@@ -553,6 +668,9 @@ class PostgresStore(Store):
             [AuditEntry(*a) for a in audit],
             [Link(*row) for row in links],
             [_profile(*row) for row in profiles],
+            {slug: bool(o) for slug, o in rounds},
+            [evening_from_row(*row) for row in evenings],
+            [response_from_row(*row) for row in responses],
         )
 
     # -- health ------------------------------------------------------------------------------
@@ -593,9 +711,9 @@ def _insert(cur: psycopg.Cursor, r: Reaction) -> bool:
     geojson = json.dumps(r.geometry)
     cur.execute(  # omg_claim runs before the row is written: see the module's doc
         "INSERT INTO reactions (seq, id, geom, geojson, theme, text, sentiment, "
-        "scenario, channel, participant, buurt, created, status, changed) "
+        "scenario, channel, participant, buurt, created, status, round, evening, changed) "
         "SELECT c.seq, %s, ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326), %s, %s, %s, %s, "
-        "%s, %s, %s, %s, %s, %s, c.changed FROM omg_claim(true) c "
+        "%s, %s, %s, %s, %s, %s, %s, %s, c.changed FROM omg_claim(true) c "
         "ON CONFLICT (id) DO NOTHING",
         (
             r.id,
@@ -610,12 +728,15 @@ def _insert(cur: psycopg.Cursor, r: Reaction) -> bool:
             r.buurt,
             r.created,
             r.status,
+            r.round,
+            r.evening,
         ),
     )
     return cur.rowcount == 1
 
 
 _PROFILES = "SELECT day, channel, age, relation FROM profiles ORDER BY seq"
+_RESPONSES = f"SELECT id, {RESPONSE_VALUES}, actor, at FROM responses ORDER BY seq"
 
 
 def _profile(day: str, channel: str, age: str | None, relation: str) -> Profile:

@@ -24,21 +24,32 @@ from omgeving._errors import StoreError, ValidationError
 from omgeving.reactions import Reaction
 from omgeving.store import Store
 from omgeving.store._model import (
+    EVENING_COLUMNS,
     MIN_SQLITE,
+    RESPONSE_VALUES,
     SCHEMA_VERSION,
     UNSPECIFIED_THEMES,
     AuditEntry,
     Erasure,
+    Evening,
     Link,
     ParticipantData,
     Profile,
+    Response,
     Snapshot,
     _now,
+    check_evening,
     check_profile,
     check_reason,
+    check_response,
+    evening_entry,
+    evening_from_row,
     link_pair,
     moderation,
     reaction_from_row,
+    response_entry,
+    response_from_row,
+    response_values,
     theme_change,
 )
 
@@ -79,7 +90,9 @@ CREATE TABLE {name} (
     agrees      INTEGER NOT NULL DEFAULT 0,
     reports     INTEGER NOT NULL DEFAULT 0,
     changed     INTEGER NOT NULL DEFAULT 0,
-    reason      TEXT
+    reason      TEXT,
+    round       TEXT,
+    evening     TEXT
 );
 """
 _SCHEMA = """
@@ -127,10 +140,40 @@ CREATE TABLE IF NOT EXISTS profiles (
     age         TEXT,
     relation    TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS round_state (
+    slug        TEXT PRIMARY KEY,
+    open        INTEGER NOT NULL CHECK (open IN (0, 1)),
+    actor       TEXT NOT NULL,
+    at          TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS evenings (
+    id          TEXT PRIMARY KEY,
+    day         TEXT NOT NULL,
+    place       TEXT NOT NULL,
+    visitors    INTEGER NOT NULL CHECK (visitors >= 0),
+    scenarios   TEXT NOT NULL,
+    notes       TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    at          TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS responses (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT NOT NULL UNIQUE,
+    kind        TEXT NOT NULL CHECK (kind IN ('theme', 'concern', 'reaction')),
+    target      TEXT NOT NULL,
+    verdict     TEXT NOT NULL,
+    text        TEXT NOT NULL,
+    text_en     TEXT NOT NULL,
+    ids         TEXT NOT NULL,
+    changes     TEXT NOT NULL,
+    round       TEXT,
+    actor       TEXT NOT NULL,
+    at          TEXT NOT NULL
+);
 """
 _COLUMNS = (
     "seq, id, geometry, theme, text, sentiment, scenario, channel, participant, buurt, "
-    "created, status, agrees, reports, changed, reason"
+    "created, status, agrees, reports, changed, reason, round, evening"
 )
 _NEXT_CHANGE = "(SELECT coalesce(max(changed), 0) + 1 FROM reactions)"
 
@@ -496,6 +539,96 @@ class SQLiteStore(Store):
         with self._write() as db:
             _audit(db, actor, action, reaction_id, reason)
 
+    # -- rounds, evenings, responses -------------------------------------------------------
+
+    def set_round(self, slug: str, open: bool, *, actor: str, reason: str) -> bool:
+        slug = check_reason(slug, what="round", limit=63)
+        actor, reason = check_reason(actor, what="actor"), check_reason(reason)
+        with self._write() as db:
+            row = db.execute("SELECT open FROM round_state WHERE slug=?", (slug,)).fetchone()
+            if row is not None and bool(row[0]) == open:
+                return False
+            db.execute(
+                "INSERT INTO round_state VALUES (?,?,?,?) ON CONFLICT (slug) DO UPDATE SET "
+                "open=excluded.open, actor=excluded.actor, at=excluded.at",
+                (slug, int(open), actor, _now()),
+            )
+            _audit(db, actor, "round-open" if open else "round-close", None, f"{slug}: {reason}")
+            return True
+
+    def round_states(self) -> dict[str, bool]:
+        return {slug: bool(o) for slug, o in self._db.execute("SELECT slug, open FROM round_state")}
+
+    def save_evening(self, evening: Evening, *, actor: str) -> bool:
+        e = check_evening(evening)
+        actor = check_reason(actor, what="actor")
+        values = (e.day, e.place, e.visitors, json.dumps(list(e.scenarios)), e.notes)
+        with self._write() as db:
+            row = db.execute(
+                "SELECT day, place, visitors, scenarios, notes FROM evenings WHERE id=?", (e.id,)
+            ).fetchone()
+            if row is not None and tuple(row) == values:
+                return False
+            db.execute(
+                "INSERT INTO evenings VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET "
+                "day=excluded.day, place=excluded.place, visitors=excluded.visitors, "
+                "scenarios=excluded.scenarios, notes=excluded.notes, actor=excluded.actor, "
+                "at=excluded.at",
+                (e.id, *values, actor, _now()),
+            )
+            _audit(db, actor, "evening", None, evening_entry(e))
+            return True
+
+    def evenings(self) -> list[Evening]:
+        return [
+            evening_from_row(*row)
+            for row in self._db.execute(f"SELECT {EVENING_COLUMNS} FROM evenings ORDER BY day, at")
+        ]
+
+    def save_response(self, response: Response, *, actor: str) -> bool:
+        r = check_response(response)
+        actor = check_reason(actor, what="actor")
+        values = response_values(r)
+        with self._write() as db:
+            row = db.execute(
+                f"SELECT {RESPONSE_VALUES} FROM responses WHERE id=?", (r.id,)
+            ).fetchone()
+            if row is not None and tuple(row) == values:
+                return False
+            db.execute(
+                f"INSERT INTO responses (id, {RESPONSE_VALUES}, actor, at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET "
+                + ", ".join(f"{c}=excluded.{c}" for c in (*RESPONSE_VALUES.split(", "),
+                                                            "actor", "at")),
+                (r.id, *values, actor, _now()),
+            )
+            _audit(db, actor, "response", r.id if r.kind == "reaction" else None,
+                   response_entry(r))
+            return True
+
+    def delete_response(self, response_id: str, *, actor: str, reason: str) -> bool:
+        actor, reason = check_reason(actor, what="actor"), check_reason(reason)
+        with self._write() as db:
+            row = db.execute(
+                f"SELECT id, {RESPONSE_VALUES}, actor, at FROM responses WHERE id=?",
+                (response_id,),
+            ).fetchone()
+            if row is None:
+                return False
+            db.execute("DELETE FROM responses WHERE id=?", (response_id,))
+            gone = response_from_row(*row)
+            _audit(db, actor, "response-withdrawn", None,
+                   f"{reason} (was: {response_entry(gone)})")
+            return True
+
+    def responses(self) -> list[Response]:
+        return [
+            response_from_row(*row)
+            for row in self._db.execute(
+                f"SELECT id, {RESPONSE_VALUES}, actor, at FROM responses ORDER BY seq"
+            )
+        ]
+
     # -- background answers --------------------------------------------------------------------
 
     def add_profile(self, channel: str, *, age: str | None, relation: tuple[str, ...]) -> None:
@@ -574,7 +707,8 @@ class SQLiteStore(Store):
     def snapshot(self) -> Snapshot:
         with self._read():
             return Snapshot(
-                _now(), self.all(), self.audit_log(), self.links(), self.profiles()
+                _now(), self.all(), self.audit_log(), self.links(), self.profiles(),
+                self.round_states(), self.evenings(), self.responses(),
             )
 
     @contextmanager
@@ -629,8 +763,8 @@ def _insert(db: apsw.Connection, r: Reaction) -> bool:
     """Insert reaction ``r`` unless its id is stored; return whether it was inserted."""
     db.execute(
         "INSERT OR IGNORE INTO reactions (id, geometry, theme, text, sentiment, scenario, "
-        "channel, participant, buurt, created, status, changed) "
-        f"VALUES (?,?,?,?,?,?,?,?,?,?,?,{_NEXT_CHANGE})",
+        "channel, participant, buurt, created, status, round, evening, changed) "
+        f"VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,{_NEXT_CHANGE})",
         (
             r.id,
             json.dumps(r.geometry),
@@ -643,6 +777,8 @@ def _insert(db: apsw.Connection, r: Reaction) -> bool:
             r.buurt,
             r.created,
             r.status,
+            r.round,
+            r.evening,
         ),
     )
     return db.changes() == 1
@@ -701,7 +837,10 @@ def _create_or_upgrade(db: apsw.Connection, path: Path) -> None:
         )
     if found == 0:
         db.execute(_REACTIONS.format(name="reactions"))
-    elif found < 3:  # (4 only added tables, which _SCHEMA creates)
+    elif found == 3:  # 4 added two columns, and tables that _SCHEMA creates
+        for column in ("round", "evening"):
+            db.execute(f"ALTER TABLE reactions ADD COLUMN {column} TEXT")
+    elif found < 3:
         # SQLite cannot alter a CHECK constraint: copy the rows into a new table, drop the old
         # one and rename it, with foreign keys off (SQLite's own recipe), then check that
         # agreements and reports still point at reactions. v1 had no change counter or reason.
