@@ -28,6 +28,7 @@ __all__ = [
     "IdentityConfig",
     "PrivacyConfig",
     "ProjectConfig",
+    "RoundConfig",
     "ScenarioRef",
     "ServeConfig",
     "SourcesConfig",
@@ -109,6 +110,24 @@ class ScenarioRef:
     slug: str
     name: str
     description: str = ""
+
+
+@dataclass(frozen=True)
+class RoundConfig:
+    """A round of participation (``[[rounds]]``): what it asks, when, with which scenarios.
+
+    A round is open from ``start`` to ``end`` (dates, both included), unless ``open`` says
+    otherwise, or a staff member opened or closed it in the staff app (the store keeps that,
+    and it wins). Reactions belong to the round they were given in.
+    """
+
+    slug: str
+    title: str
+    start: str  # ISO date
+    end: str  # ISO date
+    title_en: str = ""
+    scenarios: tuple[str, ...] = ()  # the scenarios it shows; () = all
+    open: bool | None = None  # None: by its period
 
 
 @dataclass(frozen=True)
@@ -213,6 +232,7 @@ class ProjectConfig:
     store_url: str = "sqlite:///reactions.sqlite"
     sources: SourcesConfig = field(default_factory=SourcesConfig)
     scenarios: tuple[ScenarioRef, ...] = ()
+    rounds: tuple[RoundConfig, ...] = ()
     evening: EveningConfig = field(default_factory=EveningConfig)
     staff: StaffConfig = field(default_factory=StaffConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
@@ -268,6 +288,12 @@ class ProjectConfig:
             data["identity"] = identity
         if self.scenarios:
             data["scenarios"] = [asdict(s) for s in self.scenarios]
+        if self.rounds:
+            data["rounds"] = [
+                {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(r).items()
+                 if v is not None and v != "" and v != ()}
+                for r in self.rounds
+            ]
         return tomli_w.dumps(data)
 
 
@@ -282,6 +308,7 @@ _TABLES: dict[str, set[str]] = {
     "identity": {f.name for f in fields(IdentityConfig)},
     "sources": {"wijken_en_buurten", "bag"},
     "scenarios": {"slug", "name", "description"},
+    "rounds": {"slug", "title", "title_en", "start", "end", "scenarios", "open"},
 }
 
 
@@ -391,6 +418,7 @@ def _parse(raw: dict[str, Any], text: str, path: Path) -> ProjectConfig:
         store_url=_text(raw.get("store", {}), "url", where) or "sqlite:///reactions.sqlite",
         sources=_sources(raw.get("sources", {}), where),
         scenarios=_scenarios(raw.get("scenarios", []), where),
+        rounds=_rounds(raw.get("rounds", []), raw.get("scenarios", []), where),
         evening=_evening(raw.get("evening", {}), where),
         staff=StaffConfig(token=_text(raw.get("staff", {}), "token", where)),
         privacy=PrivacyConfig(
@@ -627,6 +655,47 @@ def _scenarios(rows: list, where: _Where) -> tuple[ScenarioRef, ...]:
     if len({r.slug for r in refs}) != len(refs):
         raise ConfigError(f"{where('scenarios')}: two scenarios share a slug; make them unique")
     return tuple(refs)
+
+
+def _rounds(rows: list, scenario_rows: list, where: _Where) -> tuple[RoundConfig, ...]:
+    known = {str(row["slug"]) for row in scenario_rows if isinstance(row, dict) and "slug" in row}
+    rounds = []
+    for row in rows:
+        slug = _text(row, "slug", where, required=True)
+        if not SLUG.match(slug):
+            raise ConfigError(f"{where('slug')}: round slug {slug!r} must be lower-case letters, "
+                              "digits and dashes, for example 'ideeen'")
+        start, end = (_day(row, key, slug, where) for key in ("start", "end"))
+        if end < start:
+            raise ConfigError(f"{where.at('rounds', 'end', end)}: round {slug!r} ends on {end}, "
+                              f"before it starts on {start}; swap them or correct one")
+        shown = row.get("scenarios", [])
+        if not isinstance(shown, list) or any(s not in known for s in shown):
+            raise ConfigError(
+                f"{where.at('rounds', 'scenarios', None)}: round {slug!r} shows "
+                f"{shown!r}, but the project's scenarios are {', '.join(sorted(known)) or 'none'}"
+                "; name some of those, or leave scenarios out to show them all")
+        opened = row.get("open")
+        if opened is not None and not isinstance(opened, bool):
+            raise ConfigError(f"{where.at('rounds', 'open', None)}: 'open' of round {slug!r} "
+                              f"must be true or false, not {opened!r}; or leave it out to open "
+                              "the round in its period")
+        rounds.append(RoundConfig(
+            slug=slug, title=_text(row, "title", where, required=True), start=start, end=end,
+            title_en=_text(row, "title_en", where), scenarios=tuple(shown), open=opened,
+        ))
+    if len({r.slug for r in rounds}) != len(rounds):
+        raise ConfigError(f"{where('rounds')}: two rounds share a slug; make them unique")
+    return tuple(sorted(rounds, key=lambda r: (r.start, r.end)))
+
+
+def _day(row: dict, key: str, slug: str, where: _Where) -> str:
+    value: Any = row.get(key)
+    text = value.isoformat() if hasattr(value, "isoformat") else value
+    if not isinstance(text, str) or not re.match(r"^\d{4}-\d{2}-\d{2}$", text):
+        raise ConfigError(f"{where.at('rounds', key, None)}: '{key}' of round {slug!r} is "
+                          f"{value!r}; write a date like {key} = 2027-03-01")
+    return text
 
 
 # -- editing omgeving.toml in place ----------------------------------------------------------

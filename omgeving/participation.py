@@ -15,6 +15,9 @@ refuse; nothing here needs Jupyter, so every rule is tested without a browser.
   (:func:`accept_theme`, :func:`reject_theme`) and judges a possible duplicate
   (:func:`judge_duplicate`); :func:`background_answers` stores the optional background
   questions, apart from who answered them.
+- **Rounds**: :func:`round_now` says which round is open (the period in ``omgeving.toml``,
+  or a staff member's decision in the store), and which came before and comes next; a new
+  reaction outside an open round is refused.
 - **Who sees what**: which reactions the public may see is decided by :func:`shown_to` (or
   :func:`public_view`) and nowhere else: the resident app's map and list, the table, the wall
   and the public outputs all ask it, whatever the action that led to the update (a language
@@ -28,20 +31,25 @@ import math
 import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import shapely
 from shapely.geometry import shape
 
+from omgeving import settings
 from omgeving._errors import ValidationError
 from omgeving.i18n import t
 from omgeving.reactions import CHANNELS, MAX_VERTICES, STATUSES, Reaction, clean_text
 from omgeving.store import AGE_BANDS, RELATIONS, UNSPECIFIED_THEMES, Store, check_reason
 
 if TYPE_CHECKING:
-    from omgeving.config import ProjectConfig
+    from omgeving.config import ProjectConfig, RoundConfig
+
+_LOCAL = ZoneInfo(settings.TIMEZONE)
 
 __all__ = [
     "MAX_NAME",
@@ -49,11 +57,13 @@ __all__ = [
     "RATE_WINDOW",
     "RESERVED_NAMES",
     "Area",
+    "RoundNow",
     "accept_theme",
     "background_answers",
     "change_reaction",
     "check_geometry",
     "check_rate",
+    "check_round",
     "enter_paper_form",
     "initial_status",
     "judge_duplicate",
@@ -64,6 +74,7 @@ __all__ = [
     "reject_theme",
     "report_reaction",
     "report_reason",
+    "round_now",
     "shown_to",
     "submit_reaction",
     "validate_reaction",
@@ -78,6 +89,81 @@ RATE_WINDOW = timedelta(minutes=1)
 MAX_NAME = 60
 RESERVED_NAMES = ("systeem", "system")
 _ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+# -- rounds ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundNow:
+    """Where a project stands: the open round, and the one before and after (or None).
+
+    A project without rounds is always open, in no round (``current`` None, ``open`` True).
+    """
+
+    open: bool
+    current: RoundConfig | None = None
+    previous: RoundConfig | None = None
+    next: RoundConfig | None = None
+
+
+def round_now(
+    config: ProjectConfig, decided: Mapping[str, bool], today: date | None = None
+) -> RoundNow:
+    """Return which round is open ``today`` (local date), given staff's ``decided`` states.
+
+    A round is open when a staff member opened it (:meth:`Store.set_round`), or, without a
+    decision, when ``open = true`` in ``omgeving.toml`` or today lies in its period. When
+    several are open, the one that started last counts.
+
+    Examples
+    --------
+    >>> from omgeving.config import ProjectConfig, RoundConfig
+    >>> config = ProjectConfig(title="T", gemeenten=("GM0177",), rounds=(
+    ...     RoundConfig("ideeen", "Ideeën", "2027-01-01", "2027-02-28"),
+    ...     RoundConfig("visie", "Concept-visie", "2027-05-01", "2027-06-30")))
+    >>> now = round_now(config, {}, date(2027, 3, 15))
+    >>> now.open, now.previous.slug, now.next.slug
+    (False, 'ideeen', 'visie')
+    >>> round_now(config, {"visie": True}, date(2027, 3, 15)).current.slug
+    'visie'
+    """
+    if not config.rounds:
+        return RoundNow(open=True)
+    day = (today or datetime.now(_LOCAL).date()).isoformat()
+
+    def is_open(r: RoundConfig) -> bool:
+        if r.slug in decided:
+            return decided[r.slug]
+        if r.open is not None:
+            return r.open
+        return r.start <= day <= r.end
+
+    opened = [r for r in config.rounds if is_open(r)]
+    if opened:
+        current = max(opened, key=lambda r: r.start)
+        index = config.rounds.index(current)
+        before = config.rounds[index - 1] if index else None
+        after = config.rounds[index + 1] if index + 1 < len(config.rounds) else None
+        return RoundNow(open=True, current=current, previous=before, next=after)
+    started = [r for r in config.rounds if r.start <= day]
+    later = [r for r in config.rounds if r.start > day]
+    return RoundNow(open=False, previous=started[-1] if started else None,
+                    next=later[0] if later else None)
+
+
+def check_round(store: Store, config: ProjectConfig) -> str | None:
+    """Return the slug of the open round (None without rounds); refuse when none is open.
+
+    Raises
+    ------
+    ValidationError
+        With key ``error.closed`` when the project has rounds and none is open now.
+    """
+    now = round_now(config, store.round_states() if config.rounds else {})
+    if not now.open:
+        raise ValidationError("no round is open now; nothing is stored", key="error.closed")
+    return now.current.slug if now.current else None
 
 
 # -- where a reaction may be -----------------------------------------------------------------
@@ -283,20 +369,24 @@ def submit_reaction(
     scenario: Any = None,
     scenarios: tuple[str, ...] = (),
     channel: str = "online",
+    evening: str | None = None,
     now: datetime | None = None,
 ) -> Reaction:
     """Check a new reaction against the project's rules, store it, and return it.
 
-    The rate limit (``config.rate_limit`` a minute, :func:`check_rate`) comes first, then
-    every field (:func:`validate_reaction`, with the project's themes); the reaction gets
-    :func:`initial_status`. A retried submit with the same ``id`` stores nothing twice.
+    Outside an open round nothing is stored (:func:`check_round`); then the rate limit
+    (``config.rate_limit`` a minute, :func:`check_rate`) and every field
+    (:func:`validate_reaction`, with the project's themes). The reaction gets
+    :func:`initial_status`, the open round and ``evening`` (the evening in progress, at the
+    table). A retried submit with the same ``id`` stores nothing twice.
 
     Raises
     ------
     ValidationError
-        When the participant sent too many, or a field is refused.
+        When no round is open, the participant sent too many, or a field is refused.
     """
     now = now or datetime.now(UTC)
+    round_slug = check_round(store, config)
     check_rate(store, participant, limit=config.rate_limit, now=now)
     reaction = validate_reaction(
         id=id,
@@ -313,6 +403,7 @@ def submit_reaction(
         status=initial_status(config, channel),
         now=now,
     )
+    reaction = replace(reaction, round=round_slug, evening=evening)
     store.add(reaction)
     return reaction
 
@@ -337,8 +428,10 @@ def change_reaction(
     ------
     ValidationError
         When a field is refused, or the reaction is not the participant's or no longer
-        changeable (hidden, withdrawn): key ``form.cannot_change``.
+        changeable (hidden, withdrawn): key ``form.cannot_change``; or no round is open:
+        key ``error.closed``.
     """
+    check_round(store, config)
     reaction = validate_reaction(
         id=id,
         geometry=geometry,

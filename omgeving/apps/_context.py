@@ -29,6 +29,7 @@ class Context:
     lang: str = "nl"
     channel: str = "online"
     participant: str = field(default_factory=lambda: secrets.token_hex(16))
+    evening: str | None = None  # the evening in progress, at the table (the register's id)
 
     def text(self, key: str, **values: object) -> str:
         """Return a catalogue text (plain, for widget descriptions and options)."""

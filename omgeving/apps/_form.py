@@ -358,7 +358,8 @@ class ReactionForm:
         }
         if self.editing is None:  # a retried submit with the same id stores nothing twice
             reaction = submit_reaction(
-                ctx.store, ctx.project.config, id=self.form_id, channel=ctx.channel, **fields
+                ctx.store, ctx.project.config, id=self.form_id, channel=ctx.channel,
+                evening=ctx.evening, **fields,
             )
             key = "react.thanks" if reaction.status == "visible" else "react.thanks_pending"
         else:

@@ -16,7 +16,7 @@ from omgeving._errors import ValidationError
 from omgeving.apps._context import Context
 from omgeving.apps._safe import friendly
 from omgeving.apps._widgets import lean
-from omgeving.participation import public_view, report_reaction
+from omgeving.participation import check_round, public_view, report_reaction
 from omgeving.reactions import Reaction
 
 __all__ = ["ReactionList"]
@@ -209,6 +209,7 @@ class ReactionList:
         return lean(w.VBox, children=[reason, send])
 
     def _agree(self, reaction_id: str) -> None:
+        check_round(self.ctx.store, self.ctx.project.config)  # a closed round takes nothing new
         done = self.ctx.store.agree(reaction_id, self.ctx.participant)
         self.on_change()
         self.show_ok("list.agreed" if done else "list.agreed_before")

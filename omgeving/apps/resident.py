@@ -15,7 +15,7 @@ import re
 import secrets
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
@@ -30,17 +30,22 @@ from omgeving.apps._mapview import Layer, ProjectMap, empty, fit_zoom, scenario_
 from omgeving.apps._safe import friendly
 from omgeving.apps._widgets import lean
 from omgeving.palette import theme_colour
-from omgeving.participation import Area, public_view
+from omgeving.participation import Area, RoundNow, public_view, round_now
 from omgeving.project import open_project
 from omgeving.reactions import Reaction
 from omgeving.store import open_store
 from omgeving.web import read_manifest
+
+if TYPE_CHECKING:
+    from omgeving.config import RoundConfig
 
 __all__ = ["ResidentApp", "fit_zoom", "resident", "table"]
 
 log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 2.0
+#: How often an open page asks whether a round was opened or closed since.
+ROUND_SECONDS = 10.0
 TABLE_IDLE_SECONDS = 60.0
 #: The steps of a visit; the shell's class ``omg-step-<step>`` lays the page out for each.
 STEPS = ("start", "place", "write", "thanks", "list")
@@ -101,6 +106,10 @@ class ResidentApp:
         self.highlighted: str | None = None
         self.reactions: dict[str, Reaction] = {}  # every change seen, any status
         self.asked = False  # the background questions, asked once a visit
+        self.rounds = self._round_now()
+        self._round_checked = time.monotonic()
+        if kiosk:  # the table's reactions carry the evening in progress
+            self.ctx.evening = _evening_today(self.ctx.store)
         self.last_activity = time.monotonic()
         # the layers' data goes out once the page shows the map, straight to the browser:
         # sent while Voila runs the notebook, the server would parse it for every visitor
@@ -206,10 +215,13 @@ class ResidentApp:
         mapbox = lean(w.Box, "omg-mapbox", children=[self.pmap.map, topbar, home, crosshair])
 
         old = self.__dict__["scenario"].value if "scenario" in self.__dict__ else ""
+        old = old if self._shows(old) else ""
         self.scenario = lean(
             w.Dropdown,
             "omg-scenario",
-            options=[(ctx.text("scenario.none"), "")] + [(n, s) for s, n in ctx.scenarios.items()],
+            options=[(ctx.text("scenario.none"), "")] + [
+                (n, s) for s, n in ctx.scenarios.items() if self._shows(s)
+            ],
             value=old,
             description=ctx.text("scenario.label"),
             style={"description_width": "initial"},
@@ -224,17 +236,22 @@ class ResidentApp:
         photo = (
             "<img class='omg-photo' src='huisstijl/foto' alt=''>" if identity.get("photo") else ""
         )
+        invite: list[w.Widget] = [
+            lean(
+                w.HTML,
+                value=f"{photo}<p class='omg-welcome'>{html.escape(welcome)}</p>{fictional}"
+                + (f"<h2 class='omg-cta'>{ctx.say('app.cta')}</h2>{self._round_html()}"
+                   if self.rounds.open else self._closed_html()),
+            ),
+        ]
+        if self.rounds.open:
+            invite.append(self.form.modes)
         self.start_panel = lean(
             w.VBox,
             "omg-start",
             own_layout=True,  # go() shows and hides the panels
             children=[
-                lean(
-                    w.HTML,
-                    value=f"{photo}<p class='omg-welcome'>{html.escape(welcome)}</p>{fictional}"
-                    f"<h2 class='omg-cta'>{ctx.say('app.cta')}</h2>",
-                ),
-                self.form.modes,
+                *invite,
                 lean(w.HBox, "omg-start-links", children=[self.open_list]),
                 self.scenario,
                 self.scenario_text,
@@ -445,6 +462,53 @@ class ResidentApp:
             self.reset_visit()
         if self.pmap.fitted:
             self.refresh()
+        if time.monotonic() - self._round_checked > ROUND_SECONDS:  # a round opened or closed
+            self._round_checked = time.monotonic()
+            now = self._round_now()
+            if now != self.rounds:
+                self.rounds = now
+                if not now.open and self.step in ("place", "write"):
+                    self.form.reset(step=None)
+                    self.step = "start"
+                self.compose()
+
+    # -- rounds ----------------------------------------------------------------------------
+
+    def _round_now(self) -> RoundNow:
+        config = self.ctx.project.config
+        return round_now(config, self.ctx.store.round_states() if config.rounds else {})
+
+    def _shows(self, slug: str) -> bool:
+        """Whether the scenario ``slug`` is shown in the open round (all, without rounds)."""
+        current = self.rounds.current
+        return not slug or current is None or not current.scenarios or slug in current.scenarios
+
+    def _round_title(self, r: RoundConfig) -> str:
+        return (r.title_en or r.title) if self.ctx.lang == "en" else r.title
+
+    def _round_html(self) -> str:
+        r = self.rounds.current
+        if r is None:
+            return ""
+        said = self.ctx.say("round.open", title=self._round_title(r), end=_day(r.end))
+        return f"<p class='omg-round'>{said}</p>"
+
+    def _closed_html(self) -> str:
+        """Return the invitation's place when no round is open: what was, what comes, answers."""
+        ctx, now = self.ctx, self.rounds
+        parts = [f"<h2 class='omg-cta'>{ctx.say('round.closed_title')}</h2>"]
+        if now.previous is not None:
+            was = now.previous
+            said = ctx.say("round.closed", title=self._round_title(was), start=_day(was.start),
+                           end=_day(was.end))
+            parts.append(f"<p>{said}</p>")
+        if now.next is not None:
+            said = ctx.say("round.next", title=self._round_title(now.next),
+                           start=_day(now.next.start))
+            parts.append(f"<p>{said}</p>")
+        parts.append(f"<p><a class='omg-answers-link' href='antwoorden'>"
+                     f"{ctx.say('round.answers')}</a></p>")
+        return f"<div class='omg-closed' role='status'>{''.join(parts)}</div>"
 
     def touch(self) -> None:
         """Note activity (the table resets after a minute without any)."""
@@ -506,6 +570,22 @@ class ResidentApp:
     def _listed(self) -> dict[str, Reaction]:
         """Return the reactions this visitor may see: visible ones and their own pending ones."""
         return public_view(self.reactions, self.ctx.participant)
+
+
+def _day(iso: str) -> str:
+    """Return an ISO date as residents read it: ``15-04-2027``."""
+    year, month, day = iso.split("-")
+    return f"{day}-{month}-{year}"
+
+
+def _evening_today(store: Any) -> str | None:
+    """Return the id of today's evening in the register (the last registered), or None."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(ZoneInfo(settings.TIMEZONE)).date().isoformat()
+    found = [e.id for e in store.evenings() if e.day == today]
+    return found[-1] if found else None
 
 
 def _reaction_style(themes: tuple[str, ...], theme: str) -> dict[str, Any]:
