@@ -379,7 +379,8 @@ def test_english_and_the_quick_path(project_copy, monkeypatch):
     widget = staff_module.staff(lang="en")
     assert "omg-staff" in widget._dom_classes
     tabs = next(x for x in widgets(widget) if isinstance(x, w.Tab))
-    assert tabs.titles == ("Queue (0)", "All reactions", "Log", "Paper form", "Suggestions")
+    assert tabs.titles == ("Queue (0)", "All reactions", "Log", "Paper form", "Suggestions",
+                           "Rounds", "Evenings", "Responses")
 
 
 def test_the_notebook_is_one_clean_cell():

@@ -31,6 +31,7 @@ from shapely.geometry import shape
 
 from omgeving import settings
 from omgeving._errors import ValidationError
+from omgeving.apps._cycle import CycleTabs
 from omgeving.apps._plain import PlainText, plain
 from omgeving.apps._safe import friendly
 from omgeving.apps.resident import _log_to_server
@@ -178,6 +179,7 @@ class StaffApp:
         self._moderate = self._guard(self._on_moderate)
         self._turn_page = self._guard(self._on_page)
         self.status = w.HTML(layout=w.Layout(min_height="1.5em")).add_class("omg-staff-status")
+        self.cycle = CycleTabs(self)  # rounds, evenings, responses
         self.widget = self._compose()
         self.refresh()
 
@@ -229,9 +231,13 @@ class StaffApp:
                 w.VBox([self.audit_info, self.audit_list, self._nav("audit")]),
                 self._paper_form(),
                 self._suggest_tab(),
+                self.cycle.rounds_tab,
+                self.cycle.evenings_tab,
+                self.cycle.responses_tab,
             ],
             titles=[self._t(f"staff.section.{k}", n=0)
-                    for k in ("queue", "all", "audit", "paper", "suggest_new")],
+                    for k in ("queue", "all", "audit", "paper", "suggest_new", "rounds",
+                              "evenings", "responses")],
         ).add_class("omg-staff-tabs")
         self.tabs.observe(self._guard(self._on_tab), names="selected_index")
         head = w.HTML(f"<h2>{title}</h2><p>{self._say('staff.intro')}</p>")
@@ -444,6 +450,7 @@ class StaffApp:
         self._render_all(snapshot.reactions)
         self._render_audit(snapshot)
         self._render_suggestions(snapshot)
+        self.cycle.render(snapshot)
 
     def _page(self, kind: str, items: list) -> list:
         """Return the items of the current page of list ``kind`` and update its navigation."""
@@ -493,6 +500,7 @@ class StaffApp:
         finally:
             self.suggest_run.disabled = False
             self.suggest_bar.layout.display = "none"
+        self.cycle.set_concerns([(c.label, tuple(c.ids)) for c in result.concerns])
         self.findings = _Findings(
             ids=result.reactions["id"].tolist(),
             pairs=result.pairs,
@@ -501,6 +509,11 @@ class StaffApp:
                                                result.reactions["zorg_label"], strict=True)},
         )
         self._render_suggestions()
+
+    def analyse_if_needed(self) -> None:
+        """Run the analysis unless it ran in this session (a response to a concern needs it)."""
+        if self.findings is None:
+            self.analyse()
 
     def _render_suggestions(self, snapshot: Snapshot | None = None) -> None:
         """Redraw the open duplicate groups and theme suggestions (after the analysis ran)."""
