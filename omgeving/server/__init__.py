@@ -1,9 +1,9 @@
 """Serving the apps with Voila: the public server, the staff server, and their checks.
 
 ``omgeving serve`` runs :func:`serve` with the public apps (``/``, ``/scherm``, ``/tafel``,
-``/vergelijken``); ``omgeving staff`` the moderation app behind a token. :mod:`.preflight`
-checks the store and the baked web layers before either starts; the private ``_voila``
-module is the routed Voila they run, with its template in ``_share/``.
+``/vergelijken``, ``/antwoorden``); ``omgeving staff`` the moderation app behind a token.
+:mod:`.preflight` checks the store and the baked web layers before either starts; the private
+``_voila`` module is the routed Voila they run, with its template in ``_share/``.
 """
 
 from __future__ import annotations

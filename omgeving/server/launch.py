@@ -55,6 +55,7 @@ PUBLIC_APPS = {
     "/scherm": "scherm.ipynb",
     "/tafel": "tafel.ipynb",
     "/vergelijken": "vergelijken.ipynb",
+    "/antwoorden": "antwoorden.ipynb",
 }
 STAFF_APPS = {"/": "beheer.ipynb"}
 RESIDENT_NOTEBOOK = "kaart.ipynb"
