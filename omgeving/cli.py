@@ -212,6 +212,9 @@ def _add_report(sub: _Subparsers) -> None:
     report.add_argument(
         "--no-pdf", action="store_true", help="only the HTML (the PDF needs Chromium)"
     )
+    report.add_argument(
+        "--round", help="only the reactions of this round (a slug of [[rounds]] in omgeving.toml)"
+    )
     report.set_defaults(run=_report)
 
 
@@ -467,9 +470,11 @@ def _report(args: argparse.Namespace) -> int:
 
     project = open_project(args.dir)
     _check_store(project)
-    files = build_report(project, args.out, pdf=not args.no_pdf, progress=True)
+    files = build_report(project, args.out, pdf=not args.no_pdf, progress=True,
+                         round=args.round)
     print(f"Written: {files.html}" + (f" and {files.pdf}" if files.pdf else ""))
-    print(f"The report accounts for all {files.reactions} reactions in the store")
+    where = f"of round {args.round}" if args.round else "in the store"
+    print(f"The report accounts for all {files.reactions} reactions {where}")
     return 0
 
 

@@ -44,7 +44,14 @@ from omgeving import settings
 from omgeving._errors import ValidationError
 from omgeving.i18n import t
 from omgeving.reactions import CHANNELS, MAX_VERTICES, STATUSES, Reaction, clean_text
-from omgeving.store import AGE_BANDS, RELATIONS, UNSPECIFIED_THEMES, Store, check_reason
+from omgeving.store import (
+    AGE_BANDS,
+    RELATIONS,
+    UNSPECIFIED_THEMES,
+    Response,
+    Store,
+    check_reason,
+)
 
 if TYPE_CHECKING:
     from omgeving.config import ProjectConfig, RoundConfig
@@ -74,6 +81,7 @@ __all__ = [
     "reject_theme",
     "report_reaction",
     "report_reason",
+    "responses_for",
     "round_now",
     "shown_to",
     "submit_reaction",
@@ -716,6 +724,24 @@ def shown_to(reaction: Reaction, participant: str | None = None) -> bool:
         and bool(participant)
         and reaction.participant == participant
     )
+
+
+def responses_for(reaction: Reaction, responses: Iterable[Response]) -> list[Response]:
+    """Return the responses that answer ``reaction``: its own, its concern's, its theme's.
+
+    A theme's response answers every reaction of that theme (in its round, when it names
+    one); a concern's the reactions it lists; a reaction's that one.
+    """
+    found = []
+    for r in responses:
+        own = r.kind == "reaction" and r.target == reaction.id
+        concern = r.kind == "concern" and reaction.id in r.ids
+        theme = (r.kind == "theme" and r.target == reaction.theme
+                 and (r.round is None or r.round == reaction.round))
+        if own or concern or theme:
+            found.append(r)
+    order = {"reaction": 0, "concern": 1, "theme": 2}
+    return sorted(found, key=lambda r: order[r.kind])
 
 
 def public_view(

@@ -55,8 +55,9 @@ def busy(demo_project, tmp_path_factory):
         for rid in ids[10:20]:
             store.moderate(rid, "hide", actor="moderator", reason="persoonlijke aanval")
         store.erase_participant(f"{7:032x}", actor="privacy", reason="AVG-verzoek 3")
-    respond(project, "We bouwen eerst aan de rand van de grootste kern.", theme="wonen")
-    respond(project, "Dit nemen we op in het plan.", reaction=ids[5])
+    respond(project, "We bouwen eerst aan de rand van de grootste kern.", theme="wonen",
+            verdict="deels overgenomen")
+    respond(project, "Dit nemen we op in het plan.", reaction=ids[5], verdict="overgenomen")
     return project
 
 
@@ -114,12 +115,18 @@ def test_the_pdf_says_the_same_and_renders(busy, report, output_dir):
 
 def test_responses_are_checked(busy):
     with pytest.raises(ValidationError, match="not a theme of the project"):
-        respond(busy, "x", theme="ruimtevaart")
+        respond(busy, "x", theme="ruimtevaart", verdict="overgenomen")
     with pytest.raises(ValidationError, match="no reaction with id"):
-        respond(busy, "x", reaction="0" * 32)
+        respond(busy, "x", reaction="0" * 32, verdict="overgenomen")
     with pytest.raises(ValidationError, match="either theme= or reaction="):
-        respond(busy, "x")
-    assert read_responses(busy).themes["wonen"].startswith("We bouwen")
+        respond(busy, "x", verdict="overgenomen")
+    with pytest.raises(ValidationError, match="verdict 'misschien' is not one of"):
+        respond(busy, "x", theme="wonen", verdict="misschien")
+    with open_store(busy.store_url()) as store:
+        answers = {r.kind: r for r in store.responses()}
+    assert answers["theme"].text.startswith("We bouwen")
+    assert answers["theme"].verdict == "deels overgenomen" and answers["theme"].actor == "notebook"
+    assert read_responses(busy).themes == {}  # the store holds them, no file any more
 
 
 def test_without_chromium_the_pdf_is_a_clear_error(busy, tmp_path, monkeypatch):

@@ -216,11 +216,11 @@ def test_the_default_cap_comes_from_available_memory():
 def test_a_cap_below_the_pre_started_kernels_is_refused():
     with pytest.raises(
         OmgevingError,
-        match=r"max_kernels 5 leaves no kernel for visitors: the "
-        r"pools pre-start 5 \(--pool 2\); use 6 or more, or a smaller --pool",
-    ):
-        voila_config(ServeOptions(pool_size=2, max_kernels=5))
-    assert voila_config(ServeOptions(pool_size=2, max_kernels=6))
+        match=r"max_kernels 6 leaves no kernel for visitors: the "
+        r"pools pre-start 6 \(--pool 2\); use 7 or more, or a smaller --pool",
+    ):  # 2 for the resident app, 1 for each of the wall, table, compare and answers pages
+        voila_config(ServeOptions(pool_size=2, max_kernels=6))
+    assert voila_config(ServeOptions(pool_size=2, max_kernels=7))
 
 
 def test_the_serve_table_of_omgeving_toml(project_copy):
@@ -263,11 +263,11 @@ def _sample(server: Served, samples: list, stop: threading.Event) -> None:
 
 def test_kernels_are_capped_busy_pages_get_503_and_unconnected_kernels_end(project_copy, tmp_path):
     with_serve_table(project_copy, connect_timeout=8)
-    server = Served(project_copy, tmp_path / "voila.log", "--pool", "1", "--max-kernels", "6")
+    server = Served(project_copy, tmp_path / "voila.log", "--pool", "1", "--max-kernels", "7")
     try:
-        server._wait("is filled with 1 kernel", 180, count=4)  # the four apps' pools
+        server._wait("is filled with 1 kernel", 180, count=5)  # the five apps' pools
         pool = server.kernels()
-        assert len(pool) == 4
+        assert len(pool) == 5
         samples: list[tuple[int, int]] = []
         stop = threading.Event()
         sampler = threading.Thread(target=_sample, args=(server, samples, stop))
@@ -291,11 +291,11 @@ def test_kernels_are_capped_busy_pages_get_503_and_unconnected_kernels_end(proje
         most = max(n for n, _ in samples)
         rss = max(r for _, r in samples)
         print(
-            f"\n10 loads, cap 6: statuses {statuses}; at most {most} kernels, "
+            f"\n10 loads, cap 7: statuses {statuses}; at most {most} kernels, "
             f"{rss / 2**20:.0f} MB RSS of kernels at most"
         )
-        assert most <= 6
-        assert rss < 6 * 600 * 2**20
+        assert most <= 7
+        assert rss < 7 * 600 * 2**20
         for status, headers, body in results:
             if status == 503:
                 assert headers["Retry-After"] == "60"
@@ -321,11 +321,12 @@ def test_kernels_are_capped_busy_pages_get_503_and_unconnected_kernels_end(proje
         assert not visitors & set(left), f"unconnected kernels still running: {visitors & left}"
         assert connected in left
         kept = {k for k in pool if k not in pages}
-        assert len(kept) >= 3 and kept <= set(left)  # scherm, tafel, vergelijken: not ended
+        # scherm, tafel, vergelijken, antwoorden: not ended
+        assert len(kept) >= 4 and kept <= set(left)
         hang_up.set()
         assert held.result(30) > 0  # the held websocket got the kernel's answer
         log = server.log.read_text()
-        assert "at most 6 kernels" in log
+        assert "at most 7 kernels" in log
         assert "did not connect within 8 s" in log
         assert "Traceback" not in log
     finally:
@@ -664,7 +665,7 @@ def test_serve_kernel_options_reach_voila(project_copy, monkeypatch):
     import omgeving.server.launch
     from omgeving.cli import main
 
-    with_serve_table(project_copy, max_kernels=9, connect_timeout=30)
+    with_serve_table(project_copy, max_kernels=10, connect_timeout=30)  # pools of 5 + 4 fit
     seen = {}
     real = omgeving.server.launch.voila_config
 
@@ -676,7 +677,7 @@ def test_serve_kernel_options_reach_voila(project_copy, monkeypatch):
     monkeypatch.setattr(omgeving.server.launch, "check_port", lambda host, port: None)
     monkeypatch.setattr(omgeving.server.launch.subprocess, "Popen", _Refuse)
     assert main(["serve", str(project_copy), "--port", str(free_port())]) == 2
-    assert seen["config"]["OmgevingKernelManager"] == {"max_kernels": 9, "connect_timeout": 30}
+    assert seen["config"]["OmgevingKernelManager"] == {"max_kernels": 10, "connect_timeout": 30}
     assert main(["serve", str(project_copy), "--max-kernels", "11"]) == 2
     assert seen["config"]["OmgevingKernelManager"]["max_kernels"] == 11
     pools = seen["config"]["VoilaKernelManager"]["kernel_pools_config"]

@@ -26,13 +26,13 @@ from omgeving.apps._safe import friendly
 from omgeving.apps._widgets import lean
 from omgeving.apps.resident import _log_to_server
 from omgeving.i18n import t
-from omgeving.participation import public_view
+from omgeving.participation import public_view, responses_for
 from omgeving.project import open_project
 from omgeving.reactions import Reaction
 from omgeving.store import VERDICTS, Response, open_store
 from omgeving.web import read_manifest
 
-__all__ = ["VERDICT_COLOURS", "AnswersApp", "answers", "responses_for"]
+__all__ = ["VERDICT_COLOURS", "AnswersApp", "answers"]
 
 #: A colour per verdict, for the map and the badges (white text passes 4.5:1 on each).
 VERDICT_COLOURS = {
@@ -48,24 +48,6 @@ def answers(project_dir: str | os.PathLike[str] | None = None, *, lang: str = "n
     """Return the answers page widget for a project (``OMGEVING_PROJECT`` when not given)."""
     _log_to_server()
     return AnswersApp(project_dir, lang=lang).widget
-
-
-def responses_for(reaction: Reaction, responses: list[Response]) -> list[Response]:
-    """Return the responses that answer ``reaction``: its own, its concern's, its theme's.
-
-    A theme's response answers every reaction of that theme (in its round, when it names
-    one); a concern's the reactions it lists; a reaction's that one.
-    """
-    found = []
-    for r in responses:
-        own = r.kind == "reaction" and r.target == reaction.id
-        concern = r.kind == "concern" and reaction.id in r.ids
-        theme = (r.kind == "theme" and r.target == reaction.theme
-                 and (r.round is None or r.round == reaction.round))
-        if own or concern or theme:
-            found.append(r)
-    order = {"reaction": 0, "concern": 1, "theme": 2}
-    return sorted(found, key=lambda r: order[r.kind])
 
 
 class AnswersApp:

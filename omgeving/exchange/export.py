@@ -72,8 +72,8 @@ def reaction_table(project: Project, snapshot: Snapshot, *, scenario: str | None
 
     Columns: id, aangemaakt, kanaal, status, reden, thema, sentiment, scenario,
     scenario_naam, buurtcode, buurtnaam, tekst, instemmingen, meldingen, deelnemer,
-    geometrietype; erased reactions have no geometry. A reaction stored without a buurt gets
-    the buurt that holds its representative point, if any.
+    geometrietype, ronde, avond; erased reactions have no geometry. A reaction stored without
+    a buurt gets the buurt that holds its representative point, if any.
     """
     import geopandas as gpd
     import pandas as pd
@@ -98,6 +98,8 @@ def reaction_table(project: Project, snapshot: Snapshot, *, scenario: str | None
             "meldingen": [r.reports for r in rows],
             "deelnemer": [pseudonym(r.participant) for r in rows],
             "geometrietype": [r.geometry["type"] if r.geometry else "" for r in rows],
+            "ronde": [r.round or "" for r in rows],
+            "avond": [r.evening or "" for r in rows],
         },
         geometry=[shape(r.geometry) if r.geometry else None for r in rows],
         crs="EPSG:4326",

@@ -22,7 +22,7 @@ import json
 import os
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +34,7 @@ from omgeving import settings
 from omgeving._errors import OmgevingError, ValidationError
 from omgeving.files import atomic_path, atomic_write
 from omgeving.project import Project
-from omgeving.store import Snapshot, open_store
+from omgeving.store import Response, Snapshot, open_store
 
 if TYPE_CHECKING:
     from omgeving.analysis.run import Analysis
@@ -52,6 +52,7 @@ STATUS_NL = {
     "withdrawn": "ingetrokken door de schrijver",
     "erased": "gewist (privacy)",
 }
+_KIND_NL = {"theme": "op het thema", "concern": "op de zorg", "reaction": "op deze reactie"}
 CHANNEL_NL = {
     "online": "online (website)",
     "tafel": "tafel op een avond",
@@ -85,39 +86,59 @@ def read_responses(project: Project) -> Responses:
                             "remove it and enter the responses again with respond()") from err
 
 
-def respond(project: Project, text: str, *, theme: str | None = None,
-            reaction: str | None = None) -> Responses:
+def respond(project: Project, text: str, *, verdict: str, theme: str | None = None,
+            reaction: str | None = None, round: str | None = None,
+            changes: tuple[str, ...] = (), actor: str = "notebook") -> Response | None:
     """Store the municipality's response to a theme or to one reaction (empty text: remove).
+
+    The same as the staff app's *Antwoorden* tab, from a notebook: the response goes to the
+    store, audited with ``actor``; a second call for the same theme or reaction (and round)
+    replaces the first. ``verdict`` is one of :data:`omgeving.store.VERDICTS`.
 
     Examples
     --------
     In a notebook::
 
-        respond(project, "We bouwen eerst in Eskerlo-Noord ...", theme="wonen")
-        respond(project, "Dit fietspad komt in het plan.", reaction="3f2a...")
+        respond(project, "We bouwen eerst in Eskerlo-Noord ...", theme="wonen",
+                verdict="deels overgenomen")
+        respond(project, "Dit fietspad komt in het plan.", reaction="3f2a...",
+                verdict="overgenomen")
     """
+    import hashlib
+
     if (theme is None) == (reaction is None):
         raise ValidationError("give either theme= or reaction=, not both or neither")
-    responses = read_responses(project)
-    if theme is not None:
-        if theme not in project.config.themes:
-            raise ValidationError(f"theme {theme!r} is not a theme of the project; use one of "
-                                  f"{', '.join(project.config.themes)}")
-        target, key = responses.themes, theme
-    else:
-        with open_store(project.store_url()) as store:
+    with open_store(project.store_url()) as store:
+        if theme is not None:
+            if theme not in project.config.themes:
+                raise ValidationError(f"theme {theme!r} is not a theme of the project; use one "
+                                      f"of {', '.join(project.config.themes)}")
+            kind, target = "theme", theme
+            ids = tuple(r.id for r in store.all() if r.theme == theme
+                        and (round is None or r.round == round))
+        else:
             if store.get(str(reaction)) is None:
                 raise ValidationError(f"there is no reaction with id {reaction!r}; copy the id "
                                       "from the export or the staff app")
-        target, key = responses.reactions, str(reaction)
-    if text.strip():
-        target[key] = text.strip()
-    else:
-        target.pop(key, None)
-    data = {"themas": responses.themes, "reacties": responses.reactions}
-    atomic_write(project.root / RESPONSES,
-                  json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
-    return responses
+            kind, target, ids = "reaction", str(reaction), (str(reaction),)
+        key = hashlib.sha256(f"{kind}:{target}:{round or ''}".encode()).hexdigest()[:32]
+        if not text.strip():
+            store.delete_response(key, actor=actor, reason="antwoord verwijderd uit notebook")
+            return None
+        response = Response(id=key, kind=kind, target=target, verdict=verdict, text=text,
+                            ids=ids, changes=tuple(changes), round=round)
+        store.save_response(response, actor=actor)
+        return response
+
+
+def _legacy_responses(project: Project) -> list[Response]:
+    """Return the responses of an ``antwoorden.json`` written by an older omgeving."""
+    old = read_responses(project)
+    made = [Response(id="0" * 32, kind="theme", target=t_, verdict="", text=text)
+            for t_, text in old.themes.items()]
+    made += [Response(id="0" * 32, kind="reaction", target=rid, verdict="", text=text,
+                      ids=(rid,)) for rid, text in old.reactions.items()]
+    return made
 
 
 # -- the report -------------------------------------------------------------------------------
@@ -133,8 +154,12 @@ class ReportFiles:
 
 
 def build_report(project: Project, out_dir: str | os.PathLike[str] | None = None, *,
-                 pdf: bool = True, progress: bool = False) -> ReportFiles:
+                 pdf: bool = True, progress: bool = False,
+                 round: str | None = None) -> ReportFiles:
     """Write the participatieverslag as HTML and (with ``pdf``) PDF; return the files.
+
+    With ``round`` (a slug of ``[[rounds]]``) the report covers that round's reactions only,
+    and is written as ``participatieverslag-<round>``.
 
     Raises
     ------
@@ -151,12 +176,20 @@ def build_report(project: Project, out_dir: str | os.PathLike[str] | None = None
     folder.mkdir(parents=True, exist_ok=True)
     chromium = _chromium() if pdf else None
     steps = _Steps(progress, total=9 if pdf else 8)
+    if round is not None and round not in {r.slug for r in project.config.rounds}:
+        known = ", ".join(r.slug for r in project.config.rounds) or "none"
+        raise ValidationError(f"round {round!r} is not one of the project's rounds ({known}); "
+                              "see [[rounds]] in omgeving.toml")
     with open_store(project.store_url()) as store:
         snapshot = store.snapshot()
+    if round is not None:
+        snapshot = replace(snapshot, reactions=[r for r in snapshot.reactions if r.round == round])
     frame = reaction_table(project, snapshot)
-    responses = read_responses(project)
+    responses = [*snapshot.responses, *_legacy_responses(project)]
+    if round is not None:
+        responses = [r for r in responses if r.round in (None, round)]
     steps.done("gegevens")
-    parts = [_head(project, snapshot, frame), _method(project, snapshot, frame)]
+    parts = [_head(project, snapshot, frame, round), _method(project, snapshot, frame)]
     steps.done("werkwijze")
     buurten = (participation_per_buurt(frame, project)
                if "buurten" in project.layer_names() else None)
@@ -170,17 +203,18 @@ def build_report(project: Project, out_dir: str | os.PathLike[str] | None = None
     steps.done("analyse")
     parts.append(_maps(project, frame, figures))
     steps.done("kaarten")
-    parts.append(_responses(project, responses))
+    parts.append(_responses(project, responses, snapshot, found, round))
     parts.append(_annex(frame, responses, snapshot, found))
     steps.done("bijlage")
     page = _PAGE.format(title=html.escape(f"Participatieverslag {project.config.title}"),
                         body="\n".join(parts))
-    html_path = folder / "participatieverslag.html"
+    name = "participatieverslag" + (f"-{round}" if round else "")
+    html_path = folder / f"{name}.html"
     atomic_write(html_path, page.encode("utf-8"))
     steps.done("html")
     pdf_path = None
     if chromium:
-        pdf_path = folder / "participatieverslag.pdf"
+        pdf_path = folder / f"{name}.pdf"
         _print_pdf(chromium, html_path, pdf_path)
         steps.done("pdf")
     steps.close()
@@ -220,8 +254,12 @@ def _date(iso: str) -> str:
     return _local(iso).strftime("%d-%m-%Y")
 
 
-def _head(project: Project, snapshot: Snapshot, frame: pd.DataFrame) -> str:
+def _head(project: Project, snapshot: Snapshot, frame: pd.DataFrame,
+          round_slug: str | None = None) -> str:
     cfg = project.config
+    this = next((r for r in cfg.rounds if r.slug == round_slug), None)
+    scope = (f"<p class='sub'>Ronde {_e(this.title)}, van {_e(_day(this.start))} tot en met "
+             f"{_e(_day(this.end))}</p>" if this else "")
     status = frame["status"].value_counts()
     rows = "".join(
         f"<tr><th scope='row'>{_e(STATUS_NL[s])}</th><td data-count='{s}'>{status.get(s, 0)}"
@@ -234,6 +272,7 @@ def _head(project: Project, snapshot: Snapshot, frame: pd.DataFrame) -> str:
 <header>
 <h1>Participatieverslag</h1>
 <p class='sub'>{_e(cfg.title)}</p>
+{scope}
 <p>Gemeente(n): {_e(', '.join(cfg.gemeenten))} · opgesteld op {_e(_date(snapshot.taken))}</p>
 {fictional}
 </header>
@@ -265,9 +304,23 @@ def _method(project: Project, snapshot: Snapshot, frame: pd.DataFrame) -> str:
     channel_items = "".join(f"<li>{_e(CHANNEL_NL.get(c, c))}: {n} reacties</li>"
                             for c, n in channels.items())
     table = frame[frame["kanaal"] == "tafel"]
-    evenings = table.groupby(table["aangemaakt"].map(lambda t: _local(t).date())).size()
-    evening_items = "".join(f"<li>{d:%d-%m-%Y}: {n} reacties aan de tafel</li>"
-                            for d, n in evenings.items()) or "<li>geen</li>"
+    if snapshot.evenings:  # the register staff kept
+        at_table = frame["avond"].value_counts()
+        names = {s.slug: s.name for s in cfg.scenarios}
+        evening_items = "".join(
+            f"<li>{_e(_day(e.day))}, {_e(e.place)}: {e.visitors} bezoekers, "
+            f"{int(at_table.get(e.id, 0))} reacties aan de tafel; toekomstbeelden: "
+            f"{_e(', '.join(names.get(x, x) for x in e.scenarios) or 'geen')}"
+            + (f". <span class='noot'>{_e(e.notes)}</span>" if e.notes else "") + "</li>"
+            for e in snapshot.evenings)
+        evening_head = (f"Avonden (uit het register van de gemeente): {len(snapshot.evenings)}, "
+                        f"met samen {sum(e.visitors for e in snapshot.evenings)} bezoekers")
+    else:
+        evenings = table.groupby(table["aangemaakt"].map(lambda t: _local(t).date())).size()
+        evening_items = "".join(f"<li>{d:%d-%m-%Y}: {n} reacties aan de tafel</li>"
+                                for d, n in evenings.items()) or "<li>geen</li>"
+        evening_head = ("Avonden met een tafel (afgeleid uit reacties via de tafel): "
+                        f"{len(evenings)}")
     # what moderators did (imports hide what OpenStad deleted; that is not a moderator's act)
     actions = pd.Series([e.action for e in snapshot.audit
                          if e.actor not in _NOT_MODERATORS], dtype=object).value_counts()
@@ -279,7 +332,7 @@ def _method(project: Project, snapshot: Snapshot, frame: pd.DataFrame) -> str:
 <h2>2. Werkwijze</h2>
 <p>Periode: {_e(period)}.</p>
 <p>Kanalen:</p><ul>{channel_items or '<li>geen</li>'}</ul>
-<p>Avonden met een tafel (afgeleid uit reacties via de tafel): {len(evenings)}</p>
+<p>{_e(evening_head)}</p>
 <ul>{evening_items}</ul>
 <p>Moderatie: {_e(mode)}. Na {cfg.report_threshold} meldingen gaat een reactie van de kaart tot
 een moderator besluit. Moderatoren namen {int(actions.get('hide', 0))} keer een reactie van de
@@ -525,35 +578,103 @@ def _maps(project: Project, frame: pd.DataFrame, figures) -> str:
 </section>"""
 
 
-def _responses(project: Project, responses: Responses) -> str:
-    items = []
+def _responses(project: Project, responses: list[Response], snapshot: Snapshot,
+               found: Analysis, round_slug: str | None) -> str:
+    """Section 5: per theme and concern, what was said, the response, what changed, the ids."""
+    from omgeving.participation import responses_for
+
+    reactions = snapshot.reactions
+    answered = {r.id for r in reactions if responses_for(r, responses)}
+    open_n = len(reactions) - len(answered)
+    parts = [f"<p data-count='answered'>Van de {len(reactions)} reacties kregen "
+             f"<strong>{len(answered)}</strong> een antwoord van de gemeente (op het thema, de "
+             f"zorg of de reactie zelf); <span data-count='not-yet'>{open_n}</span> nog geen "
+             "reactie. Bij elke reactie staat in de bijlage welk antwoord ze kreeg.</p>"]
+    if project.config.rounds and round_slug is None:
+        parts.append(_per_round(project, reactions, answered))
     for theme in project.config.themes:
-        text = responses.themes.get(theme)
-        body = (f"<p>{_e(text)}</p>" if text else
-                "<p class='open'>De gemeente heeft hierop nog niet gereageerd.</p>")
-        items.append(f"<h3>{_e(theme)}</h3>{body}")
+        said = [r for r in reactions if r.theme == theme]
+        mine = [r for r in responses if r.kind == "theme" and r.target == theme]
+        moods = pd.Series([r.sentiment for r in said if r.sentiment is not None], dtype=float)
+        what = (f"<p class='gezegd'>Gezegd: {len(said)} reacties ({int((moods < 0).sum())} "
+                f"negatief, {int((moods > 0).sum())} positief).</p>" if said else "")
+        body = "".join(_chain(r) for r in mine) or (
+            "<p class='open'>De gemeente heeft hierop nog niet gereageerd.</p>")
+        parts.append(f"<h3>{_e(theme)}</h3>{what}{body}")
+    concern_responses = [r for r in responses if r.kind == "concern"]
+    if concern_responses:
+        parts.append("<h3>Zorgen uit de analyse</h3>")
+        for r in concern_responses:
+            parts.append(f"<h4>Zorg: {_e(r.target)}</h4>" + _chain(r, with_ids=True))
+    single = [r for r in responses if r.kind == "reaction"]
+    if single:
+        parts.append(f"<p>{len(single)} antwoorden op afzonderlijke reacties staan in de "
+                     "bijlage, bij die reacties.</p>")
     return f"""
 <section id='antwoord' class='nieuwe-pagina'>
 <h2>5. Wat de gemeente ermee doet</h2>
-{''.join(items)}
-<p>Antwoorden op afzonderlijke reacties staan in de bijlage.</p>
+{''.join(parts)}
 </section>"""
 
 
-def _annex(frame: pd.DataFrame, responses: Responses, snapshot: Snapshot,
+def _chain(r: Response, *, with_ids: bool = False) -> str:
+    """One response: the verdict, the text, what it changed, and (a concern's) the ids."""
+    verdict = r.verdict or "zonder oordeel"
+    changed = (f"<p class='veranderd'>Wat veranderde: {_e(', '.join(r.changes))}</p>"
+               if r.changes else "")
+    ids = (f"<p class='ids'>Reacties ({len(r.ids)}): {_e(' '.join(i[:8] for i in r.ids))}</p>"
+           if with_ids and r.ids else "")
+    return (f"<div class='keten' data-verdict='{_e(r.verdict)}'><p><strong>"
+            f"{_e(verdict[:1].upper() + verdict[1:])}</strong>: {_e(r.text)}</p>{changed}{ids}"
+            "</div>")
+
+
+def _per_round(project: Project, reactions: list, answered: set[str]) -> str:
+    """Every reaction exactly once, in the round it was given in, with how many got an answer."""
+    rows = []
+    for slug, title, period in [*((r.slug, r.title, f"{_day(r.start)} – {_day(r.end)}")
+                                  for r in project.config.rounds), (None, "zonder ronde", "")]:
+        mine = [x for x in reactions if x.round == slug]
+        if slug is None and not mine:
+            continue
+        got = sum(1 for x in mine if x.id in answered)
+        rows.append(f"<tr data-round='{_e(slug or '')}'><th scope='row'>{_e(title)}</th>"
+                    f"<td>{_e(period)}</td><td>{len(mine)}</td><td>{got}</td>"
+                    f"<td>{len(mine) - got}</td></tr>")
+    total = len(reactions)
+    rows.append(f"<tr><th scope='row'>totaal</th><td></td><td data-count='rounds-total'>{total}"
+                f"</td><td>{sum(1 for x in reactions if x.id in answered)}</td>"
+                f"<td>{total - sum(1 for x in reactions if x.id in answered)}</td></tr>")
+    return ("<table class='rondes'><thead><tr><th scope='col'>ronde</th><th scope='col'>periode"
+            "</th><th scope='col'>reacties</th><th scope='col'>met antwoord</th>"
+            f"<th scope='col'>nog geen reactie</th></tr></thead><tbody>{''.join(rows)}</tbody>"
+            "</table>")
+
+
+def _day(iso: str) -> str:
+    return f"{iso[8:10]}-{iso[5:7]}-{iso[:4]}"
+
+
+def _annex(frame: pd.DataFrame, responses: list[Response], snapshot: Snapshot,
            found: Analysis) -> str:
+    from omgeving.participation import responses_for
+
+    by_id = {r.id: r for r in snapshot.reactions}
     concern = {rid: int(g) + 1 for rid, g in zip(found.reactions["id"], found.reactions["zorg"],
                                                   strict=True) if g >= 0}
     rows = []
     for r in frame.sort_values("aangemaakt").itertuples():
         status = STATUS_NL.get(r.status, r.status)
         reason = f"<br><span class='reden'>reden: {_e(r.reden)}</span>" if r.reden else ""
-        answer = responses.reactions.get(r.id)
-        answer_html = f"<br><span class='antwoord'>gemeente: {_e(answer)}</span>" if answer else ""
+        got = responses_for(by_id[r.id], responses) if r.id in by_id else []
+        answer_html = ("".join(f"<br><span class='antwoord'>gemeente ({_e(a.verdict or 'antwoord')}"
+                               f", {_e(_KIND_NL[a.kind])}): {_e(a.text)}</span>" for a in got)
+                       or "<br><span class='open'>nog geen reactie</span>")
         sentiment = "" if pd.isna(r.sentiment) else int(r.sentiment)
         rows.append(
             f"<tr data-status='{_e(r.status)}'><td class='id'>{_e(r.id[:8])}</td>"
-            f"<td>{_e(_date(r.aangemaakt))}</td><td>{_e(r.kanaal)}</td>"
+            f"<td>{_e(_date(r.aangemaakt))}"
+            f"{'<br>ronde ' + _e(r.ronde) if r.ronde else ''}</td><td>{_e(r.kanaal)}</td>"
             f"<td>{_e(status)}{reason}</td><td>{_e(r.thema)}</td><td>{_e(r.scenario_naam)}</td>"
             f"<td>{_e(r.buurtnaam)}</td><td>{sentiment}</td>"
             f"<td class='tekst'>{_e(r.tekst)}{answer_html}</td><td>{concern.get(r.id, '')}</td>"
