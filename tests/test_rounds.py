@@ -139,7 +139,7 @@ def test_the_resident_app_says_a_round_is_closed_and_stores_nothing_when_tampere
     app._tick()
     start = html.unescape(app.start_panel.children[0].value)
     assert "Reageren kan nu niet" in start and "href='antwoorden'" in start
-    assert "De ronde 'Ideeën' liep van" in start
+    assert "De ronde 'Ideeën' (" in start and ") is gesloten" in start
     assert app.form.modes not in app.start_panel.children
     # a tampering page sends a whole reaction anyway: nothing is stored
     n = app.ctx.store.count()
@@ -159,7 +159,7 @@ def test_after_the_last_round_the_next_is_not_named(project_copy):
     assert "De volgende ronde, 'Concept-visie', begint op" in start
     app.ctx.lang = "en"
     app.compose()
-    assert "The round 'Ideas' ran from" in html.unescape(app.start_panel.children[0].value)
+    assert "The round 'Ideas' (" in html.unescape(app.start_panel.children[0].value)
     app.ctx.store.close()
 
 

@@ -454,8 +454,11 @@ class ResidentApp:
         self.go("start")
 
     def _on_connected(self) -> None:
-        # a pre-started kernel ran long before this page: fetch what was stored since
+        # a pre-started kernel ran long before this page: fetch what was stored since, and
+        # whether a round opened or closed meanwhile
         self.refresh()
+        if self.ctx.project.config.rounds:
+            self._check_round()
 
     def _tick(self) -> None:
         if self.kiosk and time.monotonic() - self.last_activity > TABLE_IDLE_SECONDS:
@@ -463,14 +466,18 @@ class ResidentApp:
         if self.pmap.fitted:
             self.refresh()
         if time.monotonic() - self._round_checked > ROUND_SECONDS:  # a round opened or closed
-            self._round_checked = time.monotonic()
-            now = self._round_now()
-            if now != self.rounds:
-                self.rounds = now
-                if not now.open and self.step in ("place", "write"):
-                    self.form.reset(step=None)
-                    self.step = "start"
-                self.compose()
+            self._check_round()
+
+    def _check_round(self) -> None:
+        """Show the round as it is now, if it opened or closed since the page was made."""
+        self._round_checked = time.monotonic()
+        now = self._round_now()
+        if now != self.rounds:
+            self.rounds = now
+            if not now.open and self.step in ("place", "write"):
+                self.form.reset(step=None)
+                self.step = "start"
+            self.compose()
 
     # -- rounds ----------------------------------------------------------------------------
 
