@@ -199,6 +199,10 @@ def _add_analyse(sub: _Subparsers) -> None:
     analyse.add_argument(
         "--out", type=Path, help="folder to write to (default: the project's exports/analyse/)"
     )
+    analyse.add_argument(
+        "--opnieuw", action="store_true",
+        help="analyse every reaction anew (by default a few new ones join the last analysis)",
+    )
     analyse.set_defaults(run=_analyse)
 
 
@@ -437,8 +441,10 @@ def _export(args: argparse.Namespace) -> int:
 def _analyse(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from omgeving.analysis.moderated import settle
     from omgeving.analysis.run import analyse, write_analysis
     from omgeving.project import open_project
+    from omgeving.store import open_store
 
     project = open_project(args.dir)
     _check_store(project)
@@ -451,9 +457,11 @@ def _analyse(args: argparse.Namespace) -> int:
         bar.update(done - bar.n)
 
     started = time.monotonic()
-    result = analyse(project, progress=progress)
+    result = analyse(project, progress=progress, full=args.opnieuw)
     if bar is not None:
         bar.close()
+    with open_store(project.store_url()) as store:  # what moderators linked is one point
+        result = settle(result, store.links())
     for path in write_analysis(result, args.out or project.exports_dir / "analyse"):
         print(f"Written: {path}")
     n = len(result.reactions)

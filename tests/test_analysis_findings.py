@@ -189,3 +189,129 @@ def test_omgeving_analyse_writes_a_geopackage_and_csv_for_gis_users(project_copy
     for name in ("zorgen.csv", "dubbelen.csv", "reacties.csv"):
         assert (folder / name).read_text(encoding="utf-8-sig").count(";") > 0
     assert (project_copy / "analyse" / "embeddings.npz").exists()  # the next run is quick
+
+
+GROUPS = {  # three clear concerns, eight reactions each: a project analysed once
+    "mobiliteit": [
+        "Er wordt te hard gereden op de Rijksweg", "rijksweg: veel te hard gereden",
+        "snelheid op de Rijksweg omlaag", "Rijksweg is gevaarlijk, te hard gereden",
+        "hard rijden op de rijksweg moet stoppen", "drempels op de Rijksweg graag",
+        "de Rijksweg is een racebaan geworden", "Rijksweg: auto's rijden veel te hard",
+    ],
+    "natuur & landschap": [
+        "Meer bankjes langs de Ravel", "bankjes bij het pad langs de ravel",
+        "Een bankje bij de brug over de Ravel graag", "zitbankjes langs de Ravel",
+        "bankjes en prullenbakken langs de Ravel", "een bank aan de Ravel",
+        "langs de Ravel kun je nergens zitten", "rustbankjes bij de Ravel",
+    ],
+    "energie": [
+        "Geen zonnepark op de es bij Brinkhaar", "zonnepark op de es: nee",
+        "Het zonnepark hoort niet op de es", "zonnepanelen op daken, niet op de es",
+        "laat de es bij Brinkhaar open, geen zonnepark", "geen zonnepark bij Brinkhaar",
+        "zonnepark Brinkhaar bederft het uitzicht", "de es is geen plek voor een zonnepark",
+    ],
+}
+THEME_OF = {text: theme for theme, texts in GROUPS.items() for text in texts}
+
+
+def _theme(theme):
+    return {"theme": theme} if theme else {"theme": "", "channel": "papier"}  # none chosen
+
+
+@pytest.fixture
+def analysed(project_copy, monkeypatch):
+    """A project with 24 reactions analysed once, and a list of the full runs made after."""
+    from omgeving.analysis import run
+    from omgeving.project import open_project
+    from tests.test_export import add
+
+    project = open_project(project_copy)
+    for theme, texts in GROUPS.items():
+        for k, text in enumerate(texts):
+            add(project, text, participant=f"{theme}-{k}", **_theme(theme if k % 4 else ""))
+    first = run.analyse(project)
+    full_runs = []
+    real = run._analyse_all
+
+    def counted(reactions):
+        full_runs.append(len(reactions.ids))
+        return real(reactions)
+
+    monkeypatch.setattr(run, "_analyse_all", counted)
+    return project, first, full_runs
+
+
+def test_a_new_copy_is_analysed_alone_and_found_as_a_full_run_finds_it(analysed):
+    from omgeving.analysis.run import analyse
+    from tests.test_export import add
+
+    project, first, full_runs = analysed
+    clustered = first.reactions[first.reactions["zorg"] >= 0]
+    assert len(clustered) and (project.root / "analyse" / "state.npz").exists()
+    original = clustered.iloc[0]
+    copy = add(project, original["tekst"], participant="p99", **_theme(""))
+    again = analyse(project)
+    assert full_runs == []  # one new of 25: only it was analysed
+    full = analyse(project, full=True)
+    assert full_runs == [25]
+    assert list(again.reactions.columns) == list(full.reactions.columns)
+    for result in (again, full):
+        row = result.reactions.set_index("id").loc[copy.id]
+        assert row["dubbel_van"] == original["dubbel_van"]
+        pairs = set(zip(result.pairs["a"], result.pairs["b"], result.pairs["kind"], strict=True))
+        assert (original["id"], copy.id, "tekst") in pairs
+        assert row["zorg_label"] == original["zorg_label"] != ""
+        assert copy.id in {i for c in result.concerns for i in c.ids if c.number == row["zorg"]}
+    suggested = [r.reactions.set_index("id").loc[copy.id, "thema_suggestie"] for r in (again, full)]
+    assert suggested[0] == suggested[1] == THEME_OF[original["tekst"]]
+
+
+@pytest.mark.parametrize("change", ["removed", "edited", "moved"])
+def test_a_removed_edited_or_moved_reaction_makes_a_full_run(analysed, change):
+    from shapely.geometry import Point
+
+    from omgeving.analysis.run import analyse
+    from omgeving.outputs.analysis import reactions_frame
+
+    project, _, full_runs = analysed
+    frame = reactions_frame(project)
+    if change == "removed":
+        frame = frame.iloc[1:]
+    elif change == "edited":
+        frame.loc[0, "tekst"] = "Toch liever een rotonde op de Rijksweg"
+    else:
+        x, y = frame.geometry.iloc[0].x, frame.geometry.iloc[0].y
+        frame.loc[0, "geometry"] = Point(x + 0.01, y)
+    result = analyse(project, frame)
+    assert full_runs == [len(frame)]
+    assert len(result.reactions) == len(frame)
+    assert analyse(project, frame) and full_runs == [len(frame)]  # nothing new: reused
+
+
+@pytest.mark.parametrize("broken", ["bytes", "half", "keys", "version"])
+def test_a_broken_state_is_analysed_anew_never_a_traceback(analysed, broken):
+    import json
+
+    from omgeving.analysis._state import read_state
+    from omgeving.analysis.run import analyse
+
+    project, first, full_runs = analysed
+    path = project.root / "analyse" / "state.npz"
+    good = path.read_bytes()
+    if broken == "bytes":
+        path.write_bytes(b"not a state")
+    elif broken == "half":
+        path.write_bytes(good[: len(good) // 2])
+    elif broken == "keys":
+        np.savez(path, meta=np.array(json.dumps({"version": 1})))
+    else:
+        with np.load(path) as data:
+            arrays = {k: data[k] for k in data.files}
+        meta = json.loads(str(arrays["meta"]))
+        arrays["meta"] = np.array(json.dumps({**meta, "version": meta["version"] + 1}))
+        np.savez(path, **arrays)
+    assert read_state(path) is None
+    result = analyse(project)
+    assert full_runs == [24]
+    assert result.reactions["zorg"].tolist() == first.reactions["zorg"].tolist()
+    assert read_state(path) is not None  # a good one written again

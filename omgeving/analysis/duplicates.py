@@ -43,31 +43,39 @@ def duplicate_pairs(
     ids: Sequence[str] | None = None,
     *,
     near_m: float = 400.0,
+    among: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """Return the duplicate pairs among ``texts`` (columns ``a``, ``b``, ``kind``, ``score``).
 
     ``vectors`` are the texts' embeddings (:func:`omgeving.analysis._embed.embed`), ``xy``
     their places in metres (RD New; rows of NaN for a reaction without a place), ``ids``
-    their reaction ids (default: positions). ``a`` is the earlier of the two.
+    their reaction ids (default: positions). ``a`` is the earlier of the two. With ``among``
+    (positions: the new reactions of an analysed project), only the pairs of one of those
+    and its most similar texts are looked for.
     """
     n = len(texts)
     ids = list(ids) if ids is not None else [str(i) for i in range(n)]
     if n < 2:
         return pd.DataFrame(columns=["a", "b", "kind", "score"])
-    norm = [normal(t) for t in texts]
-    said_no = [negated(words(t)) for t in texts]
+    rows_of = np.arange(n) if among is None else np.asarray(sorted(set(among)), dtype=int)
+    norm: dict[int, str] = {}
+    said_no: dict[int, bool] = {}
     unit = centred(vectors)
     found = []
     looked: set[tuple[int, int]] = set()
-    for start in range(0, n, BLOCK):
-        sims = unit[start : start + BLOCK] @ unit.T
+    for start in range(0, len(rows_of), BLOCK):
+        block = rows_of[start : start + BLOCK]
+        sims = unit[block] @ unit.T
         k = min(NEIGHBOURS, n - 1)
         nearest = np.argpartition(-sims, k, axis=1)[:, : k + 1]
         rows = np.repeat(np.arange(len(sims)), nearest.shape[1])
         cols = nearest.ravel()
         keep = sims[rows, cols] >= CANDIDATES
+        for i in {*block.tolist(), *cols[keep].tolist()} - norm.keys():
+            norm[i] = normal(texts[i])
+            said_no[i] = negated(words(texts[i]))
         for r, j in zip(rows[keep].tolist(), cols[keep].tolist(), strict=True):
-            i = start + r
+            i = int(block[r])
             if j == i or said_no[i] != said_no[j] or not norm[i] or not norm[j]:
                 continue
             sim = float(sims[r, j])
@@ -75,8 +83,8 @@ def duplicate_pairs(
             if (i, j) in looked:
                 continue
             looked.add((i, j))
-            copy = max(
-                fuzz.ratio(norm[i], norm[j]),
+            copy = max(  # each 0 below COPY: the cut-off spares most of the work
+                fuzz.ratio(norm[i], norm[j], score_cutoff=COPY),
                 _contained(norm[i], norm[j]),
             )
             if copy >= COPY:
@@ -91,11 +99,11 @@ def duplicate_pairs(
 
 
 def _contained(a: str, b: str) -> float:
-    """Score a text pasted inside another ("Ik ben het eens met: <petition>")."""
+    """Score a text pasted inside another ("Ik ben het eens met: <petition>"); 0 below COPY."""
     short, long = sorted((a, b), key=len)
     if len(short) < 40 or len(short) < 0.6 * len(long):
         return 0.0
-    return fuzz.partial_ratio(short, long)
+    return fuzz.partial_ratio(short, long, score_cutoff=COPY)
 
 
 def duplicate_groups(ids: Sequence[str], pairs: pd.DataFrame) -> dict[str, str]:

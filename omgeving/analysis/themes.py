@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from omgeving.analysis._embed import embed, unit
+from omgeving.store import UNSPECIFIED_THEMES
 
 __all__ = ["SEEDS", "UNSPECIFIED", "Suggestion", "suggest_themes"]
 
 #: Themes that say nothing about the subject: a reaction with one gets a suggestion too.
-UNSPECIFIED = frozenset({"overig", "anders", "other"})
+UNSPECIFIED = UNSPECIFIED_THEMES - {""}  # the store's, without the empty theme
 
 #: Words residents use for each of the default themes (omgeving.config's themes).
 SEEDS = {
@@ -60,27 +61,73 @@ def suggest_themes(
     ``themes`` are what residents chose (None or "" when nothing), ``known`` the project's
     themes. Without two themes to learn from, there is nothing to suggest: an empty list.
     """
+    model = _fit_themes(vectors, themes, known)
+    return [] if model is None else _suggest(model, vectors, themes, ids, known, top=top)
+
+
+@dataclass(frozen=True)
+class _ThemeModel:
+    """A fitted theme model: what it takes from the vectors, and its logistic regression."""
+
+    mean: np.ndarray  # of the vectors it was fitted beside (1 × DIM)
+    classes: tuple[str, ...]
+    coef: np.ndarray  # one row per class (one row for two classes)
+    intercept: np.ndarray
+
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        """Return each vector's probability of each class (scikit-learn's predict_proba)."""
+        decision = unit(vectors - self.mean) @ self.coef.T + self.intercept
+        if len(self.classes) == 2:  # one row of coefficients: the second class against the first
+            second = 1 / (1 + np.exp(-np.clip(decision[:, 0], -500, 500)))
+            return np.column_stack([1 - second, second])
+        e = np.exp(decision - decision.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+
+def _chosen(themes: Sequence[str | None], known: Sequence[str]) -> list[str | None]:
+    """Return each reaction's theme to learn from: one of ``known`` that says something."""
+    usable = {t for t in known if t not in UNSPECIFIED}
+    return [t if t in usable else None for t in themes]
+
+
+def _fit_themes(
+    vectors: np.ndarray, themes: Sequence[str | None], known: Sequence[str]
+) -> _ThemeModel | None:
+    """Fit the model of :func:`suggest_themes`; None without two themes to learn from."""
     from sklearn.linear_model import LogisticRegression
 
-    known = [t for t in known if t not in UNSPECIFIED]
-    chosen = [t if t in known else None for t in themes]
-    seeds = [t for t in known if t in SEEDS]
+    chosen = _chosen(themes, known)
+    seeds = [t for t in known if t not in UNSPECIFIED and t in SEEDS]
     seed_vectors = embed([SEEDS[t] for t in seeds]) if seeds else np.zeros((0, vectors.shape[1]))
     train_x = np.vstack([vectors[[i for i, t in enumerate(chosen) if t]], seed_vectors])
     train_y = [t for t in chosen if t] + seeds
     if len(set(train_y)) < 2:
-        return []
+        return None
     mean = vectors.mean(axis=0, keepdims=True) if len(vectors) > 1 else 0.0
     model = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced")
     model.fit(unit(train_x - mean), train_y)
-    todo = [i for i, t in enumerate(chosen) if not t]
+    return _ThemeModel(np.broadcast_to(np.asarray(mean, dtype=np.float32),
+                                       (1, vectors.shape[1])).copy(),
+                       tuple(str(c) for c in model.classes_), model.coef_, model.intercept_)
+
+
+def _suggest(
+    model: _ThemeModel,
+    vectors: np.ndarray,
+    themes: Sequence[str | None],
+    ids: Sequence[str],
+    known: Sequence[str],
+    *,
+    top: int = 3,
+) -> list[Suggestion]:
+    """Return :func:`suggest_themes`'s suggestions as ``model`` makes them."""
+    todo = [i for i, t in enumerate(_chosen(themes, known)) if not t]
     if not todo:
         return []
-    probabilities = model.predict_proba(unit(vectors[todo] - mean))
-    classes = [str(c) for c in model.classes_]
+    probabilities = model.probabilities(vectors[todo])
     out = []
     for row, i in zip(probabilities, todo, strict=True):
         order = np.argsort(-row)[:top]
-        ranked = [(classes[k], round(float(row[k]), 3)) for k in order]
+        ranked = [(model.classes[k], round(float(row[k]), 3)) for k in order]
         out.append(Suggestion(ids[i], ranked[0][0], ranked[0][1], tuple(ranked[1:])))
     return out
