@@ -509,7 +509,8 @@ def test_the_faulty_geonovum_example_fails(schemas):
 
 def test_public_names():
     assert sorted(gio.__all__) == ["GioFiles", "SCHEMAS_ENV", "export_gio", "read_gio",
-                                   "validate_gio", "validate_io", "validate_ow", "write_gio"]
+                                   "responses_per_area", "validate_gio", "validate_io",
+                                   "validate_ow", "write_gio"]
 
 
 # -- finding the schemas ---------------------------------------------------------------------
@@ -559,3 +560,30 @@ def test_the_command(demo_project, tmp_path, schemas):
     assert validate_gio(tmp_path / "compact-bouwen.gml", schemas=schemas)
     assert "has no scenario 'nergens'" in one_error_line(
         run("gio", demo_project, "--scenario", "nergens"))
+
+
+def test_the_gio_export_lists_per_area_the_responses_that_shaped_it(project_copy, schemas):
+    import csv
+
+    from omgeving.store import Response, open_store
+
+    project = open_project(project_copy)
+    write_layer(visiegebieden(project), project.layer_path("visiegebieden"))
+    with open_store(project.store_url()) as store:
+        store.save_response(Response(
+            id="1" * 32, kind="concern", target="Verkeer bij de school", verdict="overgenomen",
+            text="De kern krijgt 30 km per uur.", ids=("a" * 32, "b" * 32),
+            changes=("gio:visiegebieden/Hoofdkern Eskerlo",)), actor="Anna")
+        store.save_response(Response(
+            id="2" * 32, kind="theme", target="wonen", verdict="niet overgenomen",
+            text="Geen nieuwe wijk.", changes=("gio:iets-anders",)), actor="Anna")
+    paths = export_gio(project, layer="visiegebieden")
+    shaped = paths[-1]
+    assert shaped.name == "antwoorden-visiegebieden.csv"
+    validate_gio(paths[0], schemas=schemas)  # the GIO itself holds geometry only
+    with shaped.open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh, delimiter=";"))
+    assert [(r["gebied"], r["oordeel"], r["reacties"]) for r in rows] == [
+        ("Hoofdkern Eskerlo", "overgenomen", f"{'a' * 32} {'b' * 32}")]
+    ident = rows[0]["identificatie"]
+    assert ident in paths[2].read_text(encoding="utf-8")  # the OW file's Gebied

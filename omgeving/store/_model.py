@@ -81,7 +81,9 @@ MAX_RESPONSE = 2000
 _HEX_ID = re.compile(r"^[0-9a-f]{32}$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: What a response may say it changed: a scenario's intervention, or an area of the vision.
-_CHANGE = re.compile(r"^(scenario:[a-z0-9][a-z0-9-]{0,62}(/[^\s]{1,200})?|gio:[^\s]{1,200})$")
+_CHANGE = re.compile(
+    r"^(scenario:[a-z0-9][a-z0-9-]{0,62}(/\S(.{0,198}\S)?)?|gio:\S(.{0,198}\S)?)$"
+)
 
 
 @dataclass(frozen=True)

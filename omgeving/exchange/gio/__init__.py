@@ -61,6 +61,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 import shapely
 from lxml import etree
 from shapely.geometry import Polygon
@@ -109,6 +110,7 @@ __all__ = [
     "GioFiles",
     "export_gio",
     "read_gio",
+    "responses_per_area",
     "validate_gio",
     "validate_io",
     "validate_ow",
@@ -286,7 +288,51 @@ def export_gio(
             achtergrond=("cbs", f"{year}-01-01"),
         )
         written += files.paths
+        gm = normalise_gemeentecode(project.config.gemeenten[0]).lower()
+        areas_named = _names(part, names)
+        keys = [
+            (name, _uuid(gm, work_id + suffix, name, i)) for i, name in enumerate(areas_named)
+        ]
+        shaped = responses_per_area(project, work_id + suffix, keys, scenario=scenario)
+        if shaped is not None:
+            path = folder / f"antwoorden-{work_id + suffix}.csv"
+            atomic_write(path, shaped.to_csv(index=False, sep=";"), encoding="utf-8-sig")
+            written.append(path)
     return written
+
+
+def responses_per_area(
+    project: Project, work_id: str, areas: Sequence[tuple[str | None, str]], *,
+    scenario: str | None = None,
+) -> pd.DataFrame | None:
+    """Return, per area of a GIO, the municipality's responses that shaped it; None if none.
+
+    A response shaped an area when what it changed (``Response.changes``) names it:
+    ``gio:<identificatie>``, ``gio:<name>`` or ``gio:<work id>/<name>``; for a scenario's GIO
+    also ``scenario:<slug>/<name>``. So the chain reaction → response → area of the vision
+    travels with the GIO (as a CSV beside it: the GIO itself holds geometry only).
+    """
+    from omgeving.store import open_store, sqlite_path
+
+    url = project.store_url()
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        return None
+    with open_store(url) as store:
+        responses = store.responses()
+    rows = []
+    for name, ident in areas:
+        keys = {f"gio:{ident}"}
+        if name is not None:
+            keys |= {f"gio:{name}", f"gio:{work_id}/{name}"}
+            if scenario is not None:
+                keys.add(f"scenario:{scenario}/{name}")
+        for r in responses:
+            if keys & set(r.changes):
+                rows.append({"gebied": name or "", "identificatie": ident, "antwoord": r.id,
+                             "soort": r.kind, "onderwerp": r.target, "oordeel": r.verdict,
+                             "tekst": r.text, "reacties": " ".join(r.ids)})
+    return pd.DataFrame(rows) if rows else None
 
 
 def _prepare(
