@@ -125,7 +125,7 @@ class CycleTabs:
                        layout=w.Layout(flex_flow="row wrap"))
         return w.VBox([self.evening_day, self.evening_place, self.evening_visitors,
                        w.Label(app._t("staff.evening.scenarios")), shown, self.evening_notes,
-                       save]).add_class("omg-staff-evening-form")
+                       w.HBox([save])]).add_class("omg-staff-evening-form")
 
     def _on_evening(self, _button: Any) -> None:
         app = self.app
@@ -179,14 +179,15 @@ class CycleTabs:
         style = {"description_width": "initial"}
         self.response_kind = w.ToggleButtons(
             options=[(app._t(f"staff.response.kind.{k}"), k) for k in KINDS], value="theme",
-            description=app._t("staff.response.kind"), style=style,
+            description=app._t("staff.response.kind"), style={**style, "button_width": "auto"},
         ).add_class("omg-staff-response-kind")
         self.response_theme = w.Dropdown(options=list(config.themes), value=None,
                                          description=app._t("staff.response.theme"),
                                          style=style).add_class("omg-staff-response-theme")
         self.response_concern = w.Dropdown(options=[], value=None,
                                            description=app._t("staff.response.concern"),
-                                           style=style).add_class("omg-staff-response-concern")
+                                           style=style, layout=w.Layout(width="min(100%, 640px)")
+                                           ).add_class("omg-staff-response-concern")
         self.response_reaction = w.Text(description=app._t("staff.response.reaction"),
                                         placeholder=app._t("staff.response.reaction_hint"),
                                         style=style).add_class("omg-staff-response-reaction")
@@ -197,7 +198,8 @@ class CycleTabs:
         ).add_class("omg-staff-response-round")
         self.response_verdict = w.ToggleButtons(
             options=[(app._t(f"verdict.{v}"), v) for v in VERDICTS], value=None,
-            description=app._t("staff.response.verdict"), style=style,
+            description=app._t("staff.response.verdict"),
+            style={**style, "button_width": "auto"},
         ).add_class("omg-staff-response-verdict")
         self.response_text = w.Textarea(placeholder=app._t("staff.response.text"), rows=4,
                                         layout=w.Layout(width="100%")
@@ -219,7 +221,7 @@ class CycleTabs:
         return w.VBox([self.response_kind, self.response_target, self.response_round,
                        self.response_verdict, self.response_text, self.response_text_en,
                        self.response_changes, w.HTML(f"<p>{app._say('staff.response.changes_hint')}"
-                                                     "</p>"), save]
+                                                     "</p>"), w.HBox([save])]
                       ).add_class("omg-staff-response-form")
 
     def _show_target(self) -> None:
