@@ -61,13 +61,28 @@ def test_a_moderator_links_duplicates_and_gives_a_suggested_theme(browser, staff
         links = store.links()
         assert links and all(x.same and x.actor == "Anna de Vries" for x in links)
         assert [e.action for e in store.audit_log()].count("link") == len(links)
+    page.wait_for_function(  # the lists drawn again after the link
+        "t => document.querySelector('.lm-TabBar-tab.lm-mod-current').innerText.trim() != t",
+        arg=title.strip(), timeout=30_000)
     assert page.locator(".lm-TabBar-tab", has_text="Suggesties").inner_text() != title
+    page.wait_for_timeout(1_000)  # the replaced rows leave the page
     # a theme suggestion: given with one tap
     row = page.locator(".omg-staff-themes .omg-staff-row")
-    row.first.scroll_into_view_if_needed()
+    try:
+        row.first.scroll_into_view_if_needed(timeout=20_000)
+    except Exception as err:
+        page.screenshot(path=str(output_dir / "screenshots" / "debug-themes.png"), full_page=True)
+        info = page.locator(".omg-staff-suggest-info").inner_text()
+        raise AssertionError(f"{info} | themes: {page.locator('.omg-staff-themes').count()} "
+                             f"{page.locator('.omg-staff-themes').first.inner_text()[:300]}"
+                             ) from err
     chosen = row.first.locator("select").input_value()
     row.first.locator(".omg-staff-accept").click()
-    page.locator(".omg-staff-status", has_text="onderwerp is gegeven").wait_for(timeout=30_000)
+    try:
+        page.locator(".omg-staff-status", has_text="onderwerp is gegeven").wait_for(
+            timeout=30_000)
+    except Exception as err:
+        raise AssertionError(page.locator(".omg-staff-status").inner_text()) from err
     with open_store(open_project(root).store_url()) as store:
         (entry,) = [e for e in store.audit_log() if e.action == "theme"]
         assert entry.reason.endswith(f"→ {chosen}: voorstel van de analyse aanvaard")

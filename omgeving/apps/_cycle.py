@@ -19,6 +19,7 @@ import ipywidgets as w
 from omgeving import settings
 from omgeving._errors import ValidationError
 from omgeving.apps._plain import plain
+from omgeving.apps._widgets import replace_children
 from omgeving.participation import moderator_name, round_now
 from omgeving.reactions import new_reaction_id
 from omgeving.store import VERDICTS, Evening, Response, Snapshot
@@ -62,7 +63,7 @@ class CycleTabs:
         app = self.app
         config = app.project.config
         if not config.rounds:
-            _set(self.rounds_box, [w.HTML(f"<p>{app._say('staff.rounds.none')}</p>")])
+            replace_children(self.rounds_box, [w.HTML(f"<p>{app._say('staff.rounds.none')}</p>")])
             return
         now = round_now(config, snapshot.rounds)
         rows: list[w.Widget] = []
@@ -87,7 +88,7 @@ class CycleTabs:
             button.on_click(self._guard(partial(self._on_round, r.slug, not is_open, reason)))
             rows.append(w.VBox([plain(text).add_class("omg-staff-multiline"), reason, button])
                         .add_class("omg-staff-row"))
-        _set(self.rounds_box, rows)
+        replace_children(self.rounds_box, rows)
 
     def _on_round(self, slug: str, open_: bool, reason: w.Textarea, _button: Any) -> None:
         app = self.app
@@ -161,7 +162,7 @@ class CycleTabs:
             edit.on_click(self._guard(partial(self._edit_evening, e)))
             rows.append(w.VBox([plain(text).add_class("omg-staff-multiline"), edit])
                         .add_class("omg-staff-row"))
-        _set(self.evenings_box, rows or [w.Label(app._t("staff.evening.empty"))])
+        replace_children(self.evenings_box, rows or [w.Label(app._t("staff.evening.empty"))])
 
     def _edit_evening(self, e: Evening, _button: Any) -> None:
         self.editing_evening = e.id
@@ -293,7 +294,7 @@ class CycleTabs:
             withdraw.on_click(self._guard(partial(self._on_withdraw, r.id)))
             rows.append(w.VBox([plain(text).add_class("omg-staff-multiline"), withdraw])
                         .add_class("omg-staff-row"))
-        _set(self.responses_box, rows or [w.Label(app._t("staff.response.empty"))])
+        replace_children(self.responses_box, rows or [w.Label(app._t("staff.response.empty"))])
 
     def _on_withdraw(self, response_id: str, _button: Any) -> None:
         app = self.app
@@ -301,15 +302,6 @@ class CycleTabs:
                                   reason=app._t("staff.response.withdrawn_reason"))
         app.refresh()
         app._show_ok("staff.done.response_withdrawn")
-
-
-def _set(box: w.Box, children: list[w.Widget]) -> None:
-    old = box.children
-    box.children = children
-    for child in old:
-        for grandchild in getattr(child, "children", ()):
-            grandchild.close()
-        child.close()
 
 
 def _today() -> date:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import ipywidgets as w
 
-__all__ = ["lean", "shared"]
+__all__ = ["lean", "replace_children", "shared"]
 
 W = TypeVar("W", bound=w.Widget)
 
@@ -46,3 +46,17 @@ def lean(kind: type[W], *css: str, own_layout: bool = False, **traits: Any) -> W
             style = shared(style_trait.klass, **style)
         traits["style"] = style
     return kind(layout=layout, _dom_classes=css, **traits)
+
+
+def replace_children(box: w.Box, children: list[w.Widget]) -> None:
+    """Put ``children`` in ``box`` and close the widgets they replace (no leak in the kernel)."""
+    old = box.children
+    box.children = children
+    for child in old:
+        _close(child)
+
+
+def _close(widget: w.Widget) -> None:
+    for child in getattr(widget, "children", ()):
+        _close(child)
+    widget.close()

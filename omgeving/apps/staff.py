@@ -34,6 +34,7 @@ from omgeving._errors import ValidationError
 from omgeving.apps._cycle import CycleTabs
 from omgeving.apps._plain import PlainText, plain
 from omgeving.apps._safe import friendly
+from omgeving.apps._widgets import replace_children
 from omgeving.apps.resident import _log_to_server
 from omgeving.i18n import catalogue, t
 from omgeving.participation import (
@@ -67,6 +68,9 @@ if TYPE_CHECKING:
 __all__ = ["PAGE_SIZE", "StaffApp", "staff"]
 
 PAGE_SIZE = 20
+#: Suggestions per page of each list: a row has a dozen widgets, and every decision draws
+#: the lists again, so a short page keeps the staff page quick.
+SUGGEST_PAGE = 8
 #: A reaction's text in an audit entry is cut to this many characters (one or two lines).
 SHORT_TEXT = 120
 FILTERS = ("all", "visible", "pending", "hidden", "withdrawn", "erased")
@@ -452,15 +456,15 @@ class StaffApp:
         self._render_suggestions(snapshot)
         self.cycle.render(snapshot)
 
-    def _page(self, kind: str, items: list) -> list:
+    def _page(self, kind: str, items: list, size: int = PAGE_SIZE) -> list:
         """Return the items of the current page of list ``kind`` and update its navigation."""
-        pages = max(1, math.ceil(len(items) / PAGE_SIZE))
+        pages = max(1, math.ceil(len(items) / size))
         page = self.pages[kind] = max(0, min(self.pages[kind], pages - 1))
         prev, label, nxt, box = self.navs[kind]
         label.value = self._t("staff.page", page=page + 1, pages=pages)
         prev.disabled, nxt.disabled = page == 0, page >= pages - 1
         box.layout.display = "none" if pages == 1 else ""
-        return items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        return items[page * size : (page + 1) * size]
 
     def _render_queue(self) -> None:
         items = self.store.queue()
@@ -469,7 +473,7 @@ class StaffApp:
         }
         self.queue_info.value = self._t("staff.queue.count", n=len(items))
         boxes = [row.box for row in self.queue_rows.values()]
-        _replace(self.queue_list, boxes or [w.Label(self._t("staff.queue.empty"))])
+        replace_children(self.queue_list, boxes or [w.Label(self._t("staff.queue.empty"))])
         self.tabs.set_title(0, self._t("staff.section.queue", n=len(items)))
 
     def _render_all(self, reactions: list[Reaction] | None = None) -> None:
@@ -482,7 +486,7 @@ class StaffApp:
         }
         self.all_info.value = self._t("staff.all.count", n=len(items))
         boxes = [row.box for row in self.all_rows.values()]
-        _replace(self.all_list, boxes or [w.Label(self._t("staff.all.empty"))])
+        replace_children(self.all_list, boxes or [w.Label(self._t("staff.all.empty"))])
 
     def analyse(self) -> None:
         """Run the analysis (embeddings cached in the project) and show what is to settle."""
@@ -531,11 +535,13 @@ class StaffApp:
                                    f"<p role='status'><strong>{count}</strong></p>")
         self.dups_title.value = f"<h3>{self._say('staff.suggest.dups', n=len(groups))}</h3>"
         self.themes_title.value = f"<h3>{self._say('staff.suggest.themes', n=len(themes))}</h3>"
-        dups = [self._duplicate_row(g, reactions) for g in self._page("dups", groups)]
-        rows = [self._theme_row(s, reactions) for s in self._page("themes", themes)]
+        dups = [self._duplicate_row(g, reactions)
+                for g in self._page("dups", groups, SUGGEST_PAGE)]
+        rows = [self._theme_row(s, reactions)
+                for s in self._page("themes", themes, SUGGEST_PAGE)]
         empty = self._t("staff.suggest.empty")
-        _replace(self.dups_list, dups or [w.Label(empty)])
-        _replace(self.themes_list, rows or [w.Label(empty)])
+        replace_children(self.dups_list, dups or [w.Label(empty)])
+        replace_children(self.themes_list, rows or [w.Label(empty)])
         self.tabs.set_title(4, self._t("staff.section.suggest", n=len(groups) + len(themes)))
 
     def _groups(self, snapshot: Snapshot) -> list[DuplicateGroup]:
@@ -629,7 +635,7 @@ class StaffApp:
             for e in self._page("audit", entries)
         ]
         self.audit_info.value = self._t("staff.audit.count", n=len(entries))
-        _replace(self.audit_list, labels or [w.Label(self._t("staff.audit.empty"))])
+        replace_children(self.audit_list, labels or [w.Label(self._t("staff.audit.empty"))])
 
     def _audit_entry(self, e: AuditEntry, reaction: Reaction | None) -> PlainText:
         action = f"staff.log.{e.action}"
@@ -811,20 +817,6 @@ class StaffApp:
         self._show_paper_state()
         self.refresh()
         self._show_ok("staff.paper.saved")
-
-
-def _replace(box: w.Box, children: list[w.Widget]) -> None:
-    """Put ``children`` in ``box`` and close the widgets they replace (no leak in the kernel)."""
-    old = box.children
-    box.children = children
-    for child in old:
-        _close(child)
-
-
-def _close(widget: w.Widget) -> None:
-    for child in getattr(widget, "children", ()):
-        _close(child)
-    widget.close()
 
 
 def _shorten(text: str, limit: int = SHORT_TEXT) -> str:
