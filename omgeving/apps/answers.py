@@ -106,8 +106,9 @@ class AnswersApp:
                                     f"{self._legend()}"))
         code_row = lean(w.HBox, "omg-answers-code-row", children=[self.code, self.find])
         code_label = lean(w.HTML, "omg-label", value=self._say("answers.code"))
+        find = lean(w.VBox, "omg-answers-find-box", children=[code_label, code_row])
         sheet = lean(w.VBox, "omg-sheet", children=[
-            intro, self.status, self.mine, code_label, code_row, self.body, self.visitor])
+            intro, self.status, self.mine, find, self.body, self.visitor])
         self.widget.children = [mapbox, sheet]
         self.render()
 
