@@ -11,7 +11,7 @@ import json
 from functools import cache
 from importlib import resources
 
-__all__ = ["LANGUAGES", "catalogue", "t"]
+__all__ = ["LANGUAGES", "catalogue", "day_text", "t"]
 
 LANGUAGES = ("nl", "en")
 
@@ -42,3 +42,14 @@ def t(key: str, lang: str = "nl", **values: object) -> str:
     '3 reacties op de kaart'
     """
     return catalogue(lang)[key].format(**values)
+
+
+def day_text(iso: str) -> str:
+    """Return an ISO date (or the date of an ISO time) the Dutch way: ``15-04-2027``.
+
+    Examples
+    --------
+    >>> day_text("2027-04-15")
+    '15-04-2027'
+    """
+    return f"{iso[8:10]}-{iso[5:7]}-{iso[:4]}"

@@ -7,7 +7,6 @@ what was written). The texts staff write are shown back only as text
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import partial
@@ -20,6 +19,7 @@ from omgeving import settings
 from omgeving._errors import ValidationError
 from omgeving.apps._plain import plain
 from omgeving.apps._widgets import replace_children
+from omgeving.i18n import day_text
 from omgeving.participation import moderator_name, round_now
 from omgeving.reactions import new_reaction_id
 from omgeving.store import VERDICTS, Evening, Response, Snapshot
@@ -73,7 +73,7 @@ class CycleTabs:
                    "staff.rounds.by_file" if r.open is not None else "staff.rounds.by_period")
             counted = sum(1 for x in snapshot.reactions if x.round == r.slug)
             text = app._t(
-                "staff.rounds.row", title=r.title, start=_day(r.start), end=_day(r.end),
+                "staff.rounds.row", title=r.title, start=day_text(r.start), end=day_text(r.end),
                 state=app._t("staff.rounds.state_open" if is_open else "staff.rounds.state_closed"),
                 how=app._t(how), n=counted,
                 scenarios=", ".join(r.scenarios) or app._t("staff.rounds.all"),
@@ -154,7 +154,7 @@ class CycleTabs:
         rows: list[w.Widget] = []
         for e in reversed(snapshot.evenings):
             at_table = sum(1 for r in snapshot.reactions if r.evening == e.id)
-            text = app._t("staff.evening.row", day=_day(e.day), place=e.place,
+            text = app._t("staff.evening.row", day=day_text(e.day), place=e.place,
                           visitors=e.visitors, n=at_table,
                           scenarios=", ".join(e.scenarios) or "-", notes=e.notes or "-")
             edit = w.Button(description=app._t("staff.evening.edit"),
@@ -308,5 +308,3 @@ def _today() -> date:
     return datetime.now(ZoneInfo(settings.TIMEZONE)).date()
 
 
-def _day(iso: str) -> str:
-    return html.unescape(f"{iso[8:10]}-{iso[5:7]}-{iso[:4]}")

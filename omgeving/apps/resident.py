@@ -29,6 +29,7 @@ from omgeving.apps._live import Poller
 from omgeving.apps._mapview import Layer, ProjectMap, empty, fit_zoom, scenario_features
 from omgeving.apps._safe import friendly
 from omgeving.apps._widgets import lean
+from omgeving.i18n import day_text
 from omgeving.palette import theme_colour
 from omgeving.participation import Area, RoundNow, public_view, round_now
 from omgeving.project import open_project
@@ -497,7 +498,7 @@ class ResidentApp:
         r = self.rounds.current
         if r is None:
             return ""
-        said = self.ctx.say("round.open", title=self._round_title(r), end=_day(r.end))
+        said = self.ctx.say("round.open", title=self._round_title(r), end=day_text(r.end))
         return f"<p class='omg-round'>{said}</p>"
 
     def _closed_html(self) -> str:
@@ -506,12 +507,12 @@ class ResidentApp:
         parts = [f"<h2 class='omg-cta'>{ctx.say('round.closed_title')}</h2>"]
         if now.previous is not None:
             was = now.previous
-            said = ctx.say("round.closed", title=self._round_title(was), start=_day(was.start),
-                           end=_day(was.end))
+            said = ctx.say("round.closed", title=self._round_title(was), start=day_text(was.start),
+                           end=day_text(was.end))
             parts.append(f"<p>{said}</p>")
         if now.next is not None:
             said = ctx.say("round.next", title=self._round_title(now.next),
-                           start=_day(now.next.start))
+                           start=day_text(now.next.start))
             parts.append(f"<p>{said}</p>")
         parts.append(f"<p><a class='omg-answers-link' href='antwoorden'>"
                      f"{ctx.say('round.answers')}</a></p>")
@@ -577,12 +578,6 @@ class ResidentApp:
     def _listed(self) -> dict[str, Reaction]:
         """Return the reactions this visitor may see: visible ones and their own pending ones."""
         return public_view(self.reactions, self.ctx.participant)
-
-
-def _day(iso: str) -> str:
-    """Return an ISO date as residents read it: ``15-04-2027``."""
-    year, month, day = iso.split("-")
-    return f"{day}-{month}-{year}"
 
 
 def _evening_today(store: Any) -> str | None:

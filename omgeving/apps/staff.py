@@ -19,10 +19,8 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import ipywidgets as w
 import traitlets
@@ -34,45 +32,35 @@ from omgeving._errors import ValidationError
 from omgeving.apps._cycle import CycleTabs
 from omgeving.apps._plain import PlainText, plain
 from omgeving.apps._safe import friendly
+from omgeving.apps._suggest import SHORT_TEXT, Suggestions, _Findings, _shorten, _when
 from omgeving.apps._widgets import replace_children
 from omgeving.apps.resident import _log_to_server
 from omgeving.i18n import catalogue, t
 from omgeving.participation import (
     Area,
-    accept_theme,
     background_answers,
     check_geometry,
     enter_paper_form,
-    judge_duplicate,
     moderate,
     moderator_name,
-    reject_theme,
 )
 from omgeving.project import open_project
 from omgeving.reactions import Reaction, new_reaction_id
 from omgeving.store import (
     AGE_BANDS,
     RELATIONS,
-    UNSPECIFIED_THEMES,
     AuditEntry,
     Snapshot,
     open_store,
 )
 
 if TYPE_CHECKING:
-    import pandas as pd
 
-    from omgeving.analysis.moderated import DuplicateGroup
-    from omgeving.analysis.themes import Suggestion
+    pass
 
-__all__ = ["PAGE_SIZE", "StaffApp", "staff"]
+__all__ = ["PAGE_SIZE", "SHORT_TEXT", "StaffApp", "staff"]  # SHORT_TEXT: from ._suggest
 
 PAGE_SIZE = 20
-#: Suggestions per page of each list: a row has a dozen widgets, and every decision draws
-#: the lists again, so a short page keeps the staff page quick.
-SUGGEST_PAGE = 8
-#: A reaction's text in an audit entry is cut to this many characters (one or two lines).
-SHORT_TEXT = 120
 FILTERS = ("all", "visible", "pending", "hidden", "withdrawn", "erased")
 #: Which moderation buttons a row gets, by the reaction's status.
 ROW_ACTIONS = {
@@ -107,16 +95,6 @@ def staff(project_dir: str | os.PathLike[str] | None = None, *, lang: str = "nl"
     """Return the staff app widget for a project (``OMGEVING_PROJECT`` when not given)."""
     _log_to_server()
     return StaffApp(project_dir, lang=lang).widget
-
-
-@dataclass
-class _Findings:
-    """What the analysis found, as the staff app keeps it between refreshes."""
-
-    ids: list[str]
-    pairs: pd.DataFrame
-    suggestions: list[Suggestion]
-    concern: dict[str, str]  # reaction id → the label of its concern ("" for none)
 
 
 @dataclass
@@ -160,7 +138,7 @@ class _Folded(PlainText):
     more = traitlets.Unicode("").tag(sync=True)
 
 
-class StaffApp:
+class StaffApp(Suggestions):
     """State and widgets of one moderator's session."""
 
     def __init__(
@@ -261,25 +239,6 @@ class StaffApp:
         box = w.HBox([prev, label, nxt])
         self.navs[kind] = (prev, label, nxt, box)
         return box
-
-    def _suggest_tab(self) -> w.Widget:
-        self.suggest_info = w.HTML(f"<p>{self._say('staff.suggest.intro')}</p>").add_class(
-            "omg-staff-suggest-info")
-        self.dups_title, self.themes_title = w.HTML(), w.HTML()
-        self.dups_list = w.VBox().add_class("omg-staff-suggest").add_class("omg-staff-dups")
-        self.themes_list = w.VBox().add_class("omg-staff-suggest").add_class("omg-staff-themes")
-        self.suggest_run = w.Button(
-            description=self._t("staff.suggest.run"), icon="search",
-            layout=w.Layout(width="auto"),
-        ).add_class("omg-staff-suggest-run")
-        self.suggest_run.on_click(self._guard(lambda _b: self.analyse()))
-        self.suggest_bar = w.IntProgress(
-            description=self._t("staff.suggest.read"), style={"description_width": "initial"},
-            layout=w.Layout(display="none", width="100%"),
-        ).add_class("omg-staff-suggest-bar")
-        return w.VBox([self.suggest_info, self.suggest_bar, w.HBox([self.suggest_run]),
-                       self.dups_title, self.dups_list, self._nav("dups"),
-                       self.themes_title, self.themes_list, self._nav("themes")])
 
     def _paper_form(self) -> w.Widget:
         cfg = self.project.config
@@ -449,11 +408,12 @@ class StaffApp:
     def refresh(self) -> None:
         """Read the store again and redraw the queue, the list of reactions and the log."""
         snapshot = self.store.snapshot()  # the reactions and the log as of one moment
-        self.hints = self._hints(snapshot)
+        groups = self._groups(snapshot)  # once: the rows' hints and the Suggesties tab
+        self.hints = self._hints(snapshot, groups)
         self._render_queue()
         self._render_all(snapshot.reactions)
         self._render_audit(snapshot)
-        self._render_suggestions(snapshot)
+        self._render_suggestions(snapshot, groups)
         self.cycle.render(snapshot)
 
     def _page(self, kind: str, items: list, size: int = PAGE_SIZE) -> list:
@@ -487,139 +447,6 @@ class StaffApp:
         self.all_info.value = self._t("staff.all.count", n=len(items))
         boxes = [row.box for row in self.all_rows.values()]
         replace_children(self.all_list, boxes or [w.Label(self._t("staff.all.empty"))])
-
-    def analyse(self) -> None:
-        """Run the analysis (embeddings cached in the project) and show what is to settle."""
-        from omgeving.analysis.run import analyse
-
-        self.suggest_run.disabled = True
-        self.suggest_info.value = f"<p role='status'>{self._say('staff.suggest.busy')}</p>"
-        self.suggest_bar.layout.display = ""
-
-        def progress(done: int, total: int) -> None:  # the texts read (new ones only)
-            self.suggest_bar.max, self.suggest_bar.value = max(total, 1), done
-
-        try:
-            result = analyse(self.project, progress=progress)
-        finally:
-            self.suggest_run.disabled = False
-            self.suggest_bar.layout.display = "none"
-        self.cycle.set_concerns([(c.label, tuple(c.ids)) for c in result.concerns])
-        self.findings = _Findings(
-            ids=result.reactions["id"].tolist(),
-            pairs=result.pairs,
-            suggestions=result.suggestions,
-            concern={i: str(z) for i, z in zip(result.reactions["id"],
-                                               result.reactions["zorg_label"], strict=True)},
-        )
-        self._render_suggestions()
-
-    def analyse_if_needed(self) -> None:
-        """Run the analysis unless it ran in this session (a response to a concern needs it)."""
-        if self.findings is None:
-            self.analyse()
-
-    def _render_suggestions(self, snapshot: Snapshot | None = None) -> None:
-        """Redraw the open duplicate groups and theme suggestions (after the analysis ran)."""
-        findings = self.findings
-        if findings is None:
-            return
-        from omgeving.analysis.moderated import open_suggestions
-
-        snapshot = self.store.snapshot() if snapshot is None else snapshot
-        reactions = {r.id: r for r in snapshot.reactions}
-        groups = self._groups(snapshot)
-        themes = open_suggestions(findings.suggestions, reactions, snapshot.audit)
-        count = self._say("staff.suggest.count", groups=len(groups), themes=len(themes))
-        self.suggest_info.value = (f"<p>{self._say('staff.suggest.intro')}</p>"
-                                   f"<p role='status'><strong>{count}</strong></p>")
-        self.dups_title.value = f"<h3>{self._say('staff.suggest.dups', n=len(groups))}</h3>"
-        self.themes_title.value = f"<h3>{self._say('staff.suggest.themes', n=len(themes))}</h3>"
-        dups = [self._duplicate_row(g, reactions)
-                for g in self._page("dups", groups, SUGGEST_PAGE)]
-        rows = [self._theme_row(s, reactions)
-                for s in self._page("themes", themes, SUGGEST_PAGE)]
-        empty = self._t("staff.suggest.empty")
-        replace_children(self.dups_list, dups or [w.Label(empty)])
-        replace_children(self.themes_list, rows or [w.Label(empty)])
-        self.tabs.set_title(4, self._t("staff.section.suggest", n=len(groups) + len(themes)))
-
-    def _groups(self, snapshot: Snapshot) -> list[DuplicateGroup]:
-        if self.findings is None:
-            return []
-        from omgeving.analysis.moderated import open_duplicates
-
-        return open_duplicates(self.findings.ids, self.findings.pairs, snapshot.links)
-
-    def _hints(self, snapshot: Snapshot) -> dict[str, list[str]]:
-        """Return the lines a reaction's row gets: linked to, looks like, its concern."""
-        hints: dict[str, list[str]] = {}
-        for link in snapshot.links:
-            if link.same:
-                hints.setdefault(link.a, []).append(self._t("staff.row.linked", other=link.b[:8]))
-                hints.setdefault(link.b, []).append(self._t("staff.row.linked", other=link.a[:8]))
-        for group in self._groups(snapshot):
-            for i in group.ids:
-                others = " ".join(f"#{o[:8]}" for o in group.ids if o != i)
-                hints.setdefault(i, []).append(self._t("staff.row.like", others=others))
-        for i, label in (self.findings.concern.items() if self.findings else ()):
-            if label:
-                hints.setdefault(i, []).append(self._t("staff.row.concern", label=label))
-        return hints
-
-    def _quote(self, r: Reaction | None, limit: int = 300) -> str:
-        if r is None:
-            return ""
-        theme = r.theme or self._t("staff.suggest.no_theme")
-        return self._t("staff.suggest.quote", reaction=r.id[:8], theme=theme,
-                       when=_when(r.created), text=_shorten(r.text, limit))
-
-    def _duplicate_row(self, group: DuplicateGroup, reactions: dict[str, Reaction]) -> w.Widget:
-        first, *others = group.ids
-        kinds = ", ".join(self._t(f"staff.suggest.kind.{k}") for k in group.kinds)
-        lines = [
-            self._t("staff.suggest.group", n=len(group.ids), kinds=kinds),
-            self._quote(reactions.get(first)),
-            self._t("staff.suggest.others"),
-            *(f"· {self._quote(reactions.get(i), 110)}" for i in others),
-        ]
-        wide = w.Layout(width="auto")  # the whole label, however long
-        same = w.Button(description=self._t("staff.suggest.link", n=len(group.ids)),
-                        button_style="primary", layout=wide).add_class("omg-staff-link")
-        differ = w.Button(description=self._t("staff.suggest.unlink"), layout=wide).add_class(
-            "omg-staff-unlink")
-        same.on_click(self._guard(partial(self._on_link, group, True)))
-        differ.on_click(self._guard(partial(self._on_link, group, False)))
-        box = w.VBox([plain("\n".join(lines)).add_class("omg-staff-multiline"),
-                      w.HBox([same, differ], layout=w.Layout(flex_flow="row wrap"))])
-        return box.add_class("omg-staff-row").add_class(f"omg-staff-dup-{first}")
-
-    def _theme_row(self, s: Suggestion, reactions: dict[str, Reaction]) -> w.Widget:
-        r = reactions.get(s.id)
-        runners = ", ".join(f"{theme} ({p:.0%})" for theme, p in s.next)
-        text = "\n".join([
-            self._quote(r),
-            self._t("staff.suggest.theme", theme=s.theme, p=f"{s.probability:.0%}",
-                    others=runners or "-"),
-        ])
-        options = list(dict.fromkeys(
-            [s.theme, *(theme for theme, _ in s.next),
-             *(x for x in self.project.config.themes if x not in UNSPECIFIED_THEMES)]
-        ))
-        choice = w.Dropdown(options=options, value=s.theme,
-                            description=self._t("staff.suggest.choice"),
-                            style={"description_width": "initial"}).add_class(
-            "omg-staff-theme-choice")
-        wide = w.Layout(width="auto")
-        accept = w.Button(description=self._t("staff.suggest.accept"),
-                          button_style="primary", layout=wide).add_class("omg-staff-accept")
-        reject = w.Button(description=self._t("staff.suggest.reject"), layout=wide).add_class(
-            "omg-staff-reject")
-        accept.on_click(self._guard(partial(self._on_theme, s, choice, True)))
-        reject.on_click(self._guard(partial(self._on_theme, s, choice, False)))
-        box = w.VBox([plain(text).add_class("omg-staff-multiline"), choice,
-                      w.HBox([accept, reject], layout=w.Layout(flex_flow="row wrap"))])
-        return box.add_class("omg-staff-row").add_class(f"omg-staff-suggest-{s.id}")
 
     def _render_audit(self, snapshot: Snapshot | None = None) -> None:
         """Redraw the log: each entry with the text and theme of the reaction it is about.
@@ -704,35 +531,6 @@ class StaffApp:
         self.pages[kind] += step
         {"queue": self._render_queue, "all": self._render_all, "audit": self._render_audit,
          "dups": self._render_suggestions, "themes": self._render_suggestions}[kind]()
-
-    def _on_tab(self, change: dict[str, Any]) -> None:
-        if change["new"] == 4 and self.findings is None:  # the suggestions: analyse once
-            self.analyse()
-
-    def _on_link(self, group: DuplicateGroup, same: bool, _button: Any) -> None:
-        actor = self.actor()
-        first, *others = group.ids
-        # the same point: every one linked to the first; different: each pair found, judged so
-        pairs = [(first, other) for other in others] if same else list(group.pairs)
-        for a, b in pairs:
-            judge_duplicate(self.store, a, b, same=same, actor=actor, lang=self.lang)
-        self.refresh()
-        self._show_ok("staff.done.link" if same else "staff.done.unlink")
-
-    def _on_theme(self, s: Suggestion, choice: w.Dropdown, accept: bool, _button: Any) -> None:
-        actor = self.actor()
-        if not accept:
-            reject_theme(self.store, s.id, s.theme, actor=actor, lang=self.lang)
-            self.refresh()
-            self._show_ok("staff.done.reject_theme")
-            return
-        done = accept_theme(self.store, self.project.config, s.id, choice.value, actor=actor,
-                            lang=self.lang)
-        self.refresh()
-        if done:
-            self._show_ok("staff.done.theme")
-        else:  # the reaction has a theme of its own by now
-            self._show_error("staff.error.stale")
 
     def _on_moderate(
         self, reaction_id: str, action: str, reason_box: w.Textarea, _button: Any
@@ -819,28 +617,3 @@ class StaffApp:
         self._show_ok("staff.paper.saved")
 
 
-def _shorten(text: str, limit: int = SHORT_TEXT) -> str:
-    r"""Return ``text`` on one line, cut at a word to at most ``limit`` characters with "…".
-
-    Examples
-    --------
-    >>> _shorten("Meer bomen\nin de straat", 40)
-    'Meer bomen in de straat'
-    >>> _shorten("Meer bomen in de straat", 16)
-    'Meer bomen in…'
-    """
-    line = " ".join(text.split())
-    if len(line) <= limit:
-        return line
-    cut = line[: limit - 1]
-    space = cut.rfind(" ")
-    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,.;:") + "…"
-
-
-def _when(iso: str) -> str:
-    """Return an ISO time in UTC as local Dutch time, ``dd-mm-jjjj uu:mm``."""
-    try:
-        moment = datetime.fromisoformat(iso).astimezone(ZoneInfo(settings.TIMEZONE))
-    except (ValueError, TypeError, ZoneInfoNotFoundError):
-        return str(iso)
-    return moment.strftime("%d-%m-%Y %H:%M")

@@ -33,6 +33,7 @@ import pandas as pd
 from omgeving import settings
 from omgeving._errors import OmgevingError, ValidationError
 from omgeving.files import atomic_path, atomic_write
+from omgeving.i18n import day_text
 from omgeving.project import Project
 from omgeving.store import Response, Snapshot, open_store
 
@@ -258,8 +259,8 @@ def _head(project: Project, snapshot: Snapshot, frame: pd.DataFrame,
           round_slug: str | None = None) -> str:
     cfg = project.config
     this = next((r for r in cfg.rounds if r.slug == round_slug), None)
-    scope = (f"<p class='sub'>Ronde {_e(this.title)}, van {_e(_day(this.start))} tot en met "
-             f"{_e(_day(this.end))}</p>" if this else "")
+    scope = (f"<p class='sub'>Ronde {_e(this.title)}, van {_e(day_text(this.start))} tot en met "
+             f"{_e(day_text(this.end))}</p>" if this else "")
     status = frame["status"].value_counts()
     rows = "".join(
         f"<tr><th scope='row'>{_e(STATUS_NL[s])}</th><td data-count='{s}'>{status.get(s, 0)}"
@@ -308,7 +309,7 @@ def _method(project: Project, snapshot: Snapshot, frame: pd.DataFrame) -> str:
         at_table = frame["avond"].value_counts()
         names = {s.slug: s.name for s in cfg.scenarios}
         evening_items = "".join(
-            f"<li>{_e(_day(e.day))}, {_e(e.place)}: {e.visitors} bezoekers, "
+            f"<li>{_e(day_text(e.day))}, {_e(e.place)}: {e.visitors} bezoekers, "
             f"{int(at_table.get(e.id, 0))} reacties aan de tafel; toekomstbeelden: "
             f"{_e(', '.join(names.get(x, x) for x in e.scenarios) or 'geen')}"
             + (f". <span class='noot'>{_e(e.notes)}</span>" if e.notes else "") + "</li>"
@@ -632,7 +633,7 @@ def _chain(r: Response, *, with_ids: bool = False) -> str:
 def _per_round(project: Project, reactions: list, answered: set[str]) -> str:
     """Every reaction exactly once, in the round it was given in, with how many got an answer."""
     rows = []
-    for slug, title, period in [*((r.slug, r.title, f"{_day(r.start)} – {_day(r.end)}")
+    for slug, title, period in [*((r.slug, r.title, f"{day_text(r.start)} – {day_text(r.end)}")
                                   for r in project.config.rounds), (None, "zonder ronde", "")]:
         mine = [x for x in reactions if x.round == slug]
         if slug is None and not mine:
@@ -649,10 +650,6 @@ def _per_round(project: Project, reactions: list, answered: set[str]) -> str:
             "</th><th scope='col'>reacties</th><th scope='col'>met antwoord</th>"
             f"<th scope='col'>nog geen reactie</th></tr></thead><tbody>{''.join(rows)}</tbody>"
             "</table>")
-
-
-def _day(iso: str) -> str:
-    return f"{iso[8:10]}-{iso[5:7]}-{iso[:4]}"
 
 
 def _annex(frame: pd.DataFrame, responses: list[Response], snapshot: Snapshot,

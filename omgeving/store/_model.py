@@ -44,6 +44,7 @@ __all__ = [
     "evening_from_row",
     "link_pair",
     "moderation",
+    "profile_from_row",
     "reaction_from_row",
     "response_entry",
     "response_from_row",
@@ -418,6 +419,11 @@ def evening_from_row(
     """Return the evening of a row of :data:`EVENING_COLUMNS`."""
     return Evening(id_, day, place, int(visitors), tuple(json.loads(scenarios)), notes, actor,
                    at)
+
+
+def profile_from_row(day: str, channel: str, age: str | None, relation: str) -> Profile:
+    """Return the background answers of a row: day, channel, age, the relations joined by ,."""
+    return Profile(day, channel, age, tuple(r for r in relation.split(",") if r))
 
 
 def response_values(r: Response) -> tuple:

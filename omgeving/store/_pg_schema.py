@@ -5,6 +5,7 @@ See :mod:`omgeving.store._postgres` for how the store uses it (the change cursor
 
 from __future__ import annotations
 
+import re
 from typing import Any, LiteralString
 
 import psycopg
@@ -305,3 +306,8 @@ def _value(cur: psycopg.Cursor, query: LiteralString, params: Params | None = No
 
 def _first_line(err: BaseException) -> str:
     return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+
+
+def _masked(url: str) -> str:
+    """Return ``url`` without its password, for messages."""
+    return re.sub(r"(://[^/:@]*):[^/@]*@", r"\1:***@", url)

@@ -63,6 +63,7 @@ from omgeving.store._model import (
     evening_from_row,
     link_pair,
     moderation,
+    profile_from_row,
     reaction_from_row,
     response_entry,
     response_from_row,
@@ -74,6 +75,7 @@ from omgeving.store._pg_schema import (
     _count_problems,
     _create_or_upgrade,
     _first_line,
+    _masked,
     _structure_problems,
     _value,
 )
@@ -571,7 +573,7 @@ class PostgresStore(Store):
         )
 
     def profiles(self) -> list[Profile]:
-        return [_profile(*row) for row in self._read(_PROFILES)]
+        return [profile_from_row(*row) for row in self._read(_PROFILES)]
 
     # -- privacy -----------------------------------------------------------------------------
 
@@ -667,7 +669,7 @@ class PostgresStore(Store):
             [reaction_from_row(r) for r in reactions],
             [AuditEntry(*a) for a in audit],
             [Link(*row) for row in links],
-            [_profile(*row) for row in profiles],
+            [profile_from_row(*row) for row in profiles],
             {slug: bool(o) for slug, o in rounds},
             [evening_from_row(*row) for row in evenings],
             [response_from_row(*row) for row in responses],
@@ -739,10 +741,6 @@ _PROFILES = "SELECT day, channel, age, relation FROM profiles ORDER BY seq"
 _RESPONSES = f"SELECT id, {RESPONSE_VALUES}, actor, at FROM responses ORDER BY seq"
 
 
-def _profile(day: str, channel: str, age: str | None, relation: str) -> Profile:
-    return Profile(day, channel, age, tuple(r for r in relation.split(",") if r))
-
-
 def _claim(cur: psycopg.Cursor) -> int:
     """Take this write's change number (first, before any row is written)."""
     return _value(cur, "SELECT changed FROM omg_claim(false)")
@@ -796,8 +794,3 @@ def _erase(
     )
     return len(ids)
 
-
-
-def _masked(url: str) -> str:
-    """Return ``url`` without its password, for messages."""
-    return re.sub(r"(://[^/:@]*):[^/@]*@", r"\1:***@", url)
