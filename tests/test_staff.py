@@ -589,9 +589,14 @@ def test_duplicates_and_theme_suggestions_are_settled_in_the_staff_app(app, area
     assert (entry.action, entry.actor, entry.reaction_id) == ("theme", "Anna", paper)
     assert entry.reason == "(geen) → gezondheid: voorstel van de analyse aanvaard"
     assert app.tabs.titles[4] == "Suggesties (0)" and other not in app.hints
-    assert "Er is nu niets te beslissen." in texts(app)
-    app.suggest_run.click()  # searched again: what was settled stays settled
+    # each decision shows in its own row, in place of its buttons; the rows stay put
+    settled = [x.value for r in suggest_rows(app) for x in widgets(r)
+               if isinstance(x, w.HTML) and "omg-staff-settled" in x.value]
+    assert len(settled) == 2 and "één punt" in settled[0] and "onderwerp is gegeven" in settled[1]
+    assert not [x for r in suggest_rows(app) for x in widgets(r) if isinstance(x, w.Button)]
+    app.suggest_run.click()  # searched again: what was settled stays settled, and leaves
     assert app.tabs.titles[4] == "Suggesties (0)"
+    assert "Er is nu niets te beslissen." in texts(app)
 
 
 def test_a_rejected_suggestion_does_not_come_back_and_a_chosen_theme_is_never_touched(app, area):

@@ -18,7 +18,7 @@ import ipywidgets as w
 
 from omgeving import settings
 from omgeving.apps._plain import plain
-from omgeving.apps._widgets import replace_children
+from omgeving.apps._widgets import close_tree, replace_children
 from omgeving.participation import accept_theme, judge_duplicate, reject_theme
 from omgeving.reactions import Reaction
 from omgeving.store import UNSPECIFIED_THEMES, Snapshot, Store
@@ -35,8 +35,9 @@ __all__ = ["SHORT_TEXT", "SUGGEST_PAGE", "Suggestions"]
 
 #: A reaction's text in an audit entry is cut to this many characters (one or two lines).
 SHORT_TEXT = 120
-#: Suggestions per page of each list: a row has a dozen widgets, and every decision draws
-#: the lists again, so a short page keeps the staff page quick.
+#: Suggestions per page of each list: a row has a dozen widgets. A decision settles its own
+#: row in place (the lists are drawn again only for another page or a new search), so the
+#: rows under the moderator's finger do not move.
 SUGGEST_PAGE = 8
 
 
@@ -69,7 +70,7 @@ class Suggestions:
     _show_ok: Callable[[str], None]
     _show_error: Callable[[str], None]
     actor: Callable[[], str]
-    refresh: Callable[[], None]
+    refresh: Callable[..., None]
 
     def _suggest_tab(self) -> w.Widget:
         self.suggest_info = w.HTML(f"<p>{self._say('staff.suggest.intro')}</p>").add_class(
@@ -125,20 +126,11 @@ class Suggestions:
         self, snapshot: Snapshot | None = None, groups: list[DuplicateGroup] | None = None
     ) -> None:
         """Redraw the open duplicate groups and theme suggestions (after the analysis ran)."""
-        findings = self.findings
-        if findings is None:
+        if self.findings is None:
             return
-        from omgeving.analysis.moderated import open_suggestions
-
         snapshot = self.store.snapshot() if snapshot is None else snapshot
         reactions = {r.id: r for r in snapshot.reactions}
-        groups = self._groups(snapshot) if groups is None else groups
-        themes = open_suggestions(findings.suggestions, reactions, snapshot.audit)
-        count = self._say("staff.suggest.count", groups=len(groups), themes=len(themes))
-        self.suggest_info.value = (f"<p>{self._say('staff.suggest.intro')}</p>"
-                                   f"<p role='status'><strong>{count}</strong></p>")
-        self.dups_title.value = f"<h3>{self._say('staff.suggest.dups', n=len(groups))}</h3>"
-        self.themes_title.value = f"<h3>{self._say('staff.suggest.themes', n=len(themes))}</h3>"
+        groups, themes = self._count_suggestions(snapshot, groups)
         dups = [self._duplicate_row(g, reactions)
                 for g in self._page("dups", groups, SUGGEST_PAGE)]
         rows = [self._theme_row(s, reactions)
@@ -146,7 +138,25 @@ class Suggestions:
         empty = self._t("staff.suggest.empty")
         replace_children(self.dups_list, dups or [w.Label(empty)])
         replace_children(self.themes_list, rows or [w.Label(empty)])
+
+    def _count_suggestions(
+        self, snapshot: Snapshot, groups: list[DuplicateGroup] | None = None
+    ) -> tuple[list[DuplicateGroup], list[Suggestion]]:
+        """Say how many groups and suggestions are open (titles and tab), and return them."""
+        if self.findings is None:
+            return [], []
+        from omgeving.analysis.moderated import open_suggestions
+
+        reactions = {r.id: r for r in snapshot.reactions}
+        groups = self._groups(snapshot) if groups is None else groups
+        themes = open_suggestions(self.findings.suggestions, reactions, snapshot.audit)
+        count = self._say("staff.suggest.count", groups=len(groups), themes=len(themes))
+        self.suggest_info.value = (f"<p>{self._say('staff.suggest.intro')}</p>"
+                                   f"<p role='status'><strong>{count}</strong></p>")
+        self.dups_title.value = f"<h3>{self._say('staff.suggest.dups', n=len(groups))}</h3>"
+        self.themes_title.value = f"<h3>{self._say('staff.suggest.themes', n=len(themes))}</h3>"
         self.tabs.set_title(4, self._t("staff.section.suggest", n=len(groups) + len(themes)))
+        return groups, themes
 
     def _groups(self, snapshot: Snapshot) -> list[DuplicateGroup]:
         if self.findings is None:
@@ -192,10 +202,10 @@ class Suggestions:
                         button_style="primary", layout=wide).add_class("omg-staff-link")
         differ = w.Button(description=self._t("staff.suggest.unlink"), layout=wide).add_class(
             "omg-staff-unlink")
-        same.on_click(self._guard(partial(self._on_link, group, True)))
-        differ.on_click(self._guard(partial(self._on_link, group, False)))
         box = w.VBox([plain("\n".join(lines)).add_class("omg-staff-multiline"),
                       w.HBox([same, differ], layout=w.Layout(flex_flow="row wrap"))])
+        same.on_click(self._guard(partial(self._on_link, group, True, box)))
+        differ.on_click(self._guard(partial(self._on_link, group, False, box)))
         return box.add_class("omg-staff-row").add_class(f"omg-staff-dup-{first}")
 
     def _theme_row(self, s: Suggestion, reactions: dict[str, Reaction]) -> w.Widget:
@@ -219,40 +229,52 @@ class Suggestions:
                           button_style="primary", layout=wide).add_class("omg-staff-accept")
         reject = w.Button(description=self._t("staff.suggest.reject"), layout=wide).add_class(
             "omg-staff-reject")
-        accept.on_click(self._guard(partial(self._on_theme, s, choice, True)))
-        reject.on_click(self._guard(partial(self._on_theme, s, choice, False)))
         box = w.VBox([plain(text).add_class("omg-staff-multiline"), choice,
                       w.HBox([accept, reject], layout=w.Layout(flex_flow="row wrap"))])
+        accept.on_click(self._guard(partial(self._on_theme, s, choice, True, box)))
+        reject.on_click(self._guard(partial(self._on_theme, s, choice, False, box)))
         return box.add_class("omg-staff-row").add_class(f"omg-staff-suggest-{s.id}")
 
     def _on_tab(self, change: dict[str, Any]) -> None:
         if change["new"] == 4 and self.findings is None:  # the suggestions: analyse once
             self.analyse()
 
-    def _on_link(self, group: DuplicateGroup, same: bool, _button: Any) -> None:
+    def _on_link(self, group: DuplicateGroup, same: bool, row: w.Box, _button: Any) -> None:
         actor = self.actor()
         first, *others = group.ids
         # the same point: every one linked to the first; different: each pair found, judged so
         pairs = [(first, other) for other in others] if same else list(group.pairs)
         for a, b in pairs:
             judge_duplicate(self.store, a, b, same=same, actor=actor, lang=self.lang)
-        self.refresh()
-        self._show_ok("staff.done.link" if same else "staff.done.unlink")
+        self._settled(row, "staff.done.link" if same else "staff.done.unlink")
 
-    def _on_theme(self, s: Suggestion, choice: w.Dropdown, accept: bool, _button: Any) -> None:
+    def _on_theme(
+        self, s: Suggestion, choice: w.Dropdown, accept: bool, row: w.Box, _button: Any
+    ) -> None:
         actor = self.actor()
         if not accept:
             reject_theme(self.store, s.id, s.theme, actor=actor, lang=self.lang)
-            self.refresh()
-            self._show_ok("staff.done.reject_theme")
-            return
-        done = accept_theme(self.store, self.project.config, s.id, choice.value, actor=actor,
-                            lang=self.lang)
-        self.refresh()
-        if done:
-            self._show_ok("staff.done.theme")
+            self._settled(row, "staff.done.reject_theme")
+        elif accept_theme(self.store, self.project.config, s.id, choice.value, actor=actor,
+                          lang=self.lang):
+            self._settled(row, "staff.done.theme")
         else:  # the reaction has a theme of its own by now
-            self._show_error("staff.error.stale")
+            self._settled(row, "staff.error.stale", ok=False)
+
+    def _settled(self, row: w.Box, key: str, *, ok: bool = True) -> None:
+        """Show a decision in its own row, in place of its buttons, and update the rest.
+
+        The lists are not drawn again: the rows under the moderator's finger stay where they
+        are, and the next page or a new search leaves the settled ones out.
+        """
+        text, *controls = row.children
+        row.children = [text, w.HTML(
+            f"<p class='{'omg-staff-settled' if ok else 'omg-err'}' role='status'>"
+            f"{'✓ ' if ok else ''}{self._say(key)}</p>")]
+        for control in controls:
+            close_tree(control)
+        self.refresh(lists=False)
+        (self._show_ok if ok else self._show_error)(key)
 
 
 def _shorten(text: str, limit: int = SHORT_TEXT) -> str:

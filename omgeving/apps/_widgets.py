@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import ipywidgets as w
 
-__all__ = ["lean", "replace_children", "shared"]
+__all__ = ["close_tree", "lean", "replace_children", "shared"]
 
 W = TypeVar("W", bound=w.Widget)
 
@@ -53,10 +53,11 @@ def replace_children(box: w.Box, children: list[w.Widget]) -> None:
     old = box.children
     box.children = children
     for child in old:
-        _close(child)
+        close_tree(child)
 
 
-def _close(widget: w.Widget) -> None:
+def close_tree(widget: w.Widget) -> None:
+    """Close ``widget`` and every widget in it (once it has left the page)."""
     for child in getattr(widget, "children", ()):
-        _close(child)
+        close_tree(child)
     widget.close()

@@ -83,6 +83,7 @@ _CSS = """<style>
   opacity: 1; }
 .omg-staff-status { font-weight: bold; min-height: 1.5em; }
 .omg-ok { color: #1a7f37; } .omg-err { color: #b00020; }
+.omg-staff-settled { color: #1a7f37; font-weight: 600; margin: 4px 0; }
 .omg-staff-audit-entry { border-bottom: 1px solid #ccc; padding: 6px 0; }
 .omg-staff-fold summary { display: inline-flex; align-items: center; min-height: 44px;
   color: #154273; text-decoration: underline; cursor: pointer; }
@@ -405,15 +406,22 @@ class StaffApp(Suggestions):
 
     # -- rendering -------------------------------------------------------------------------
 
-    def refresh(self) -> None:
-        """Read the store again and redraw the queue, the list of reactions and the log."""
+    def refresh(self, *, lists: bool = True) -> None:
+        """Read the store again and redraw the queue, the list of reactions and the log.
+
+        The suggestions' lists are drawn again too, unless ``lists`` is false (a decision in
+        one of their rows, which shows it in place): then only their counts are updated.
+        """
         snapshot = self.store.snapshot()  # the reactions and the log as of one moment
         groups = self._groups(snapshot)  # once: the rows' hints and the Suggesties tab
         self.hints = self._hints(snapshot, groups)
         self._render_queue()
         self._render_all(snapshot.reactions)
         self._render_audit(snapshot)
-        self._render_suggestions(snapshot, groups)
+        if lists:
+            self._render_suggestions(snapshot, groups)
+        else:
+            self._count_suggestions(snapshot, groups)
         self.cycle.render(snapshot)
 
     def _page(self, kind: str, items: list, size: int = PAGE_SIZE) -> list:
