@@ -71,6 +71,7 @@ class Suggestions:
     _show_error: Callable[[str], None]
     actor: Callable[[], str]
     refresh: Callable[..., None]
+    stale: bool
 
     def _suggest_tab(self) -> w.Widget:
         self.suggest_info = w.HTML(f"<p>{self._say('staff.suggest.intro')}</p>").add_class(
@@ -236,8 +237,11 @@ class Suggestions:
         return box.add_class("omg-staff-row").add_class(f"omg-staff-suggest-{s.id}")
 
     def _on_tab(self, change: dict[str, Any]) -> None:
-        if change["new"] == 4 and self.findings is None:  # the suggestions: analyse once
-            self.analyse()
+        if change["new"] == 4:
+            if self.findings is None:  # the suggestions: analyse once
+                self.analyse()
+        elif self.stale:  # decisions were taken in Suggesties: draw the others again
+            self.refresh()
 
     def _on_link(self, group: DuplicateGroup, same: bool, row: w.Box, _button: Any) -> None:
         actor = self.actor()

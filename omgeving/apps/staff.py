@@ -156,6 +156,7 @@ class StaffApp(Suggestions):
         self.pages = {"queue": 0, "all": 0, "audit": 0, "dups": 0, "themes": 0}
         self.findings: _Findings | None = None  # the analysis, run when its tab is opened
         self.hints: dict[str, list[str]] = {}  # reaction id → lines its row shows
+        self.stale = False  # the tabs but Suggesties are to be drawn again when opened
         self.queue_rows: dict[str, _Row] = {}
         self.all_rows: dict[str, _Row] = {}
         self._guard = friendly(self._show_error)
@@ -409,19 +410,24 @@ class StaffApp(Suggestions):
     def refresh(self, *, lists: bool = True) -> None:
         """Read the store again and redraw the queue, the list of reactions and the log.
 
-        The suggestions' lists are drawn again too, unless ``lists`` is false (a decision in
-        one of their rows, which shows it in place): then only their counts are updated.
+        Unless ``lists`` is false: after a decision in a suggestion's row, which shows it in
+        place, only the counts are updated and the other tabs are drawn again when they are
+        opened (a page of rows is hundreds of widgets for the browser to draw).
         """
         snapshot = self.store.snapshot()  # the reactions and the log as of one moment
         groups = self._groups(snapshot)  # once: the rows' hints and the Suggesties tab
         self.hints = self._hints(snapshot, groups)
+        if not lists:
+            self._count_suggestions(snapshot, groups)
+            pending = sum(1 for r in snapshot.reactions if r.status == "pending")
+            self.tabs.set_title(0, self._t("staff.section.queue", n=pending))
+            self.stale = True
+            return
+        self.stale = False
         self._render_queue()
         self._render_all(snapshot.reactions)
         self._render_audit(snapshot)
-        if lists:
-            self._render_suggestions(snapshot, groups)
-        else:
-            self._count_suggestions(snapshot, groups)
+        self._render_suggestions(snapshot, groups)
         self.cycle.render(snapshot)
 
     def _page(self, kind: str, items: list, size: int = PAGE_SIZE) -> list:
