@@ -42,6 +42,7 @@ from shapely.geometry import shape
 
 from omgeving import settings
 from omgeving._errors import ValidationError
+from omgeving.config import RoundConfig
 from omgeving.i18n import t
 from omgeving.reactions import CHANNELS, MAX_VERTICES, STATUSES, Reaction, clean_text
 from omgeving.store import (
@@ -49,12 +50,13 @@ from omgeving.store import (
     RELATIONS,
     UNSPECIFIED_THEMES,
     Response,
+    RoundPlan,
     Store,
     check_reason,
 )
 
 if TYPE_CHECKING:
-    from omgeving.config import ProjectConfig, RoundConfig
+    from omgeving.config import ProjectConfig
 
 _LOCAL = ZoneInfo(settings.TIMEZONE)
 
@@ -77,12 +79,14 @@ __all__ = [
     "moderate",
     "moderation_reason",
     "moderator_name",
+    "plan_round",
     "public_view",
     "reject_theme",
     "report_reaction",
     "report_reason",
     "responses_for",
     "round_now",
+    "rounds_of",
     "shown_to",
     "submit_reaction",
     "validate_reaction",
@@ -160,6 +164,56 @@ def round_now(
                     next=later[0] if later else None)
 
 
+def rounds_of(config: ProjectConfig, plans: Iterable[RoundPlan]) -> ProjectConfig:
+    """Return ``config`` with the rounds planned in the staff app beside its own, by start.
+
+    A planned round with the slug of one in ``omgeving.toml`` is left out: the file wins
+    (:func:`plan_round` refuses such a slug, but the file may gain it later).
+    """
+    own = {r.slug for r in config.rounds}
+    planned = [RoundConfig(p.slug, p.title, p.start, p.end, title_en=p.title_en,
+                           scenarios=p.scenarios) for p in plans if p.slug not in own]
+    if not planned:
+        return config
+    rounds = sorted([*config.rounds, *planned], key=lambda r: (r.start, r.end))
+    return replace(config, rounds=tuple(rounds))
+
+
+def plan_round(
+    store: Store, config: ProjectConfig, *, title: str, start: date | str, end: date | str,
+    scenarios: Iterable[str] = (), title_en: str = "", slug: str | None = None, actor: str,
+) -> str:
+    """Plan a round from the staff app (or change one planned there); return its slug.
+
+    The slug is made from the title for a new round. A round of ``omgeving.toml`` is
+    changed in that file, not here.
+
+    Raises
+    ------
+    ValidationError
+        When the moderator's name is missing, a field is refused, a scenario is not one of
+        the project's, or the slug is that of a round in ``omgeving.toml``.
+    """
+    import unicodedata
+
+    actor = moderator_name(actor)
+    if slug is None:  # "Ideeën voor het dorp" → "ideeen-voor-het-dorp"
+        plain = unicodedata.normalize("NFKD", str(title or "")).encode("ascii", "ignore")
+        slug = re.sub(r"[^a-z0-9]+", "-", plain.decode().lower()).strip("-")[:63].strip("-")
+    if slug in {r.slug for r in config.rounds}:
+        raise ValidationError(f"round {slug!r} is set in omgeving.toml; change it there",
+                              key="staff.error.round_file")
+    known = {s.slug for s in config.scenarios}
+    unknown = [s for s in scenarios if s not in known]
+    if unknown:
+        raise ValidationError(f"scenario {unknown[0]!r} is not one of the project's "
+                              f"({', '.join(sorted(known)) or 'none'})", key="error.invalid")
+    days = [d.isoformat() if isinstance(d, date) else d for d in (start, end)]
+    store.save_round_plan(RoundPlan(slug, title, days[0], days[1], title_en=title_en,
+                                    scenarios=tuple(scenarios)), actor=actor)
+    return slug
+
+
 def check_round(store: Store, config: ProjectConfig) -> str | None:
     """Return the slug of the open round (None without rounds); refuse when none is open.
 
@@ -168,6 +222,7 @@ def check_round(store: Store, config: ProjectConfig) -> str | None:
     ValidationError
         With key ``error.closed`` when the project has rounds and none is open now.
     """
+    config = rounds_of(config, store.round_plans())
     now = round_now(config, store.round_states() if config.rounds else {})
     if not now.open:
         raise ValidationError("no round is open now; nothing is stored", key="error.closed")

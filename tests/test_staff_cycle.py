@@ -54,6 +54,52 @@ def test_a_round_is_closed_and_opened_again_audited(app):
     assert app.store.round_states() == {"ideeen": True}
 
 
+def test_a_round_is_planned_and_changed_in_the_staff_app(app):
+    from datetime import timedelta
+
+    from omgeving.participation import check_round
+
+    cycle = app.cycle
+    today = date.today()
+    cycle.round_title.value = f"Evaluatie {PAYLOADS[0]}"
+    cycle.round_start.value = today + timedelta(days=100)
+    cycle.round_end.value = today + timedelta(days=90)
+    button(cycle.rounds_tab, "omg-staff-round-save").click()
+    assert "einddatum ligt voor de begindatum" in status(app) and app.store.round_plans() == []
+    cycle.round_end.value = today + timedelta(days=120)
+    cycle.round_scenarios["compact-bouwen"].value = True
+    button(cycle.rounds_tab, "omg-staff-round-save").click()
+    assert "opgeslagen" in status(app)
+    (plan,) = app.store.round_plans()
+    assert plan.slug.startswith("evaluatie-") and plan.scenarios == ("compact-bouwen",)
+    assert f"Evaluatie {PAYLOADS[0]}" in shown(cycle.rounds_box)  # after the file's two
+    rows = [shown(row) for row in cycle.rounds_box.children]
+    assert [row.split(" ·")[0] for row in rows] == ["Ideeën", "Concept-visie",
+                                                  f"Evaluatie {PAYLOADS[0]}"]
+    assert "Gepland in deze app." in shown(cycle.rounds_box)
+    for x in widgets(app.widget):
+        if isinstance(x, w.HTML):
+            assert PAYLOADS[0] not in x.value
+    assert plan.slug in [v for _, v in cycle.response_round.options]  # a response may name it
+    # changed: opened now, by its period
+    button(cycle.rounds_box, "omg-staff-round-edit").click()
+    assert cycle.round_title.value == plan.title and cycle.round_scenarios["compact-bouwen"].value
+    button(app.cycle.rounds_box, "omg-staff-round-close").click()  # close the file's ideeen
+    cycle.round_start.value, cycle.round_end.value = today, today + timedelta(days=5)
+    button(cycle.rounds_tab, "omg-staff-round-save").click()
+    (plan,) = app.store.round_plans()
+    assert plan.start == today.isoformat() and len(app.store.round_plans()) == 1
+    assert check_round(app.store, app.project.config) == plan.slug  # residents react in it
+    # a round of omgeving.toml is changed in the file
+    cycle.round_title.value = "Ideeën"
+    cycle.round_start.value, cycle.round_end.value = today, today
+    button(cycle.rounds_tab, "omg-staff-round-save").click()
+    assert "omgeving.toml" in status(app) and len(app.store.round_plans()) == 1
+    cycle.round_title.value = "!!!"
+    button(cycle.rounds_tab, "omg-staff-round-save").click()
+    assert "titel met letters of cijfers" in status(app)
+
+
 def test_the_evening_register_saves_and_corrects_an_evening(app):
     cycle = app.cycle
     cycle.evening_day.value = date(2026, 3, 12)

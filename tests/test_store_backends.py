@@ -451,6 +451,28 @@ def test_staff_open_and_close_rounds_audited(store):
         store.set_round("ideeen", True, actor="Anna", reason="")
 
 
+def test_rounds_planned_in_the_staff_app_are_kept_and_changed_audited(store):
+    from omgeving.store import RoundPlan
+
+    plan = RoundPlan("evaluatie", "Evaluatie <b>", "2027-09-01", "2027-09-30",
+                     title_en="Evaluation", scenarios=("compact-bouwen",))
+    assert store.save_round_plan(plan, actor="Anna") is True
+    assert store.save_round_plan(plan, actor="Anna") is False  # nothing changed
+    later = replace(plan, end="2027-10-15")
+    assert store.save_round_plan(later, actor="Bram") is True
+    (kept,) = store.round_plans()
+    assert (kept.title, kept.end, kept.scenarios, kept.actor) == (
+        "Evaluatie <b>", "2027-10-15", ("compact-bouwen",), "Bram")
+    assert store.snapshot().plans == [kept]
+    assert [e.action for e in store.audit_log()] == ["round-plan", "round-plan"]
+    assert store.audit_log()[-1].reason.startswith("evaluatie: Evaluatie <b>, 2027-09-01 tot")
+    for bad in (replace(plan, end="2027-08-01"), replace(plan, slug="Evaluatie!"),
+                replace(plan, start="1 september"), replace(plan, title=" ")):
+        with pytest.raises(ValidationError):
+            store.save_round_plan(bad, actor="Anna")
+    assert store.round_plans() == [kept]
+
+
 def test_the_evening_register_keeps_counts_not_names(store):
     from omgeving.store import Evening
 
@@ -597,7 +619,7 @@ def test_the_store_exports_what_we_mean():
         "ACTIONS", "AGE_BANDS", "MAX_REASON", "MAX_RESPONSE", "MIN_SQLITE", "RELATIONS",
         "RESPONSE_KINDS", "SCHEMA_VERSION", "STATUSES", "UNSPECIFIED_THEMES", "VERDICTS",
         "AuditEntry", "Erasure", "Evening", "Link", "ParticipantData", "PostgresStore",
-        "Profile", "Response", "SQLiteStore", "Snapshot", "Store", "check_reason",
+        "Profile", "Response", "RoundPlan", "SQLiteStore", "Snapshot", "Store", "check_reason",
         "moderation", "open_store", "repair_hint", "sqlite_path",
     }
     for name in omgeving.store.__all__:

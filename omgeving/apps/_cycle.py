@@ -20,9 +20,9 @@ from omgeving._errors import ValidationError
 from omgeving.apps._plain import plain
 from omgeving.apps._widgets import replace_children
 from omgeving.i18n import day_text
-from omgeving.participation import moderator_name, round_now
+from omgeving.participation import moderator_name, plan_round, round_now, rounds_of
 from omgeving.reactions import new_reaction_id
-from omgeving.store import VERDICTS, Evening, Response, Snapshot
+from omgeving.store import VERDICTS, Evening, Response, RoundPlan, Snapshot
 
 if TYPE_CHECKING:
     from omgeving.apps.staff import StaffApp
@@ -38,6 +38,7 @@ class CycleTabs:
     def __init__(self, app: StaffApp) -> None:
         self.app = app
         self.editing_evening: str | None = None
+        self.editing_round: str | None = None  # the slug of a planned round being changed
         self.editing_response: str | None = None
         guard: Callable[[Callable], Callable] = app._guard
         self._guard = guard
@@ -45,7 +46,7 @@ class CycleTabs:
         self.evenings_box = w.VBox().add_class("omg-staff-evenings")
         self.responses_box = w.VBox().add_class("omg-staff-responses")
         self.rounds_tab = w.VBox([w.HTML(f"<p>{app._say('staff.rounds.intro')}</p>"),
-                                  self.rounds_box])
+                                  self.rounds_box, self._round_form()])
         self.evenings_tab = w.VBox([w.HTML(f"<p>{app._say('staff.evening.intro')}</p>"),
                                     self._evening_form(), self.evenings_box])
         self.responses_tab = w.VBox([w.HTML(f"<p>{app._say('staff.response.intro')}</p>"),
@@ -61,11 +62,15 @@ class CycleTabs:
 
     def _render_rounds(self, snapshot: Snapshot) -> None:
         app = self.app
-        config = app.project.config
+        config = rounds_of(app.project.config, snapshot.plans)
+        self.response_round.options = [(app._t("staff.response.round_all"), "")] + [
+            (r.title, r.slug) for r in config.rounds]
         if not config.rounds:
             replace_children(self.rounds_box, [w.HTML(f"<p>{app._say('staff.rounds.none')}</p>")])
             return
         now = round_now(config, snapshot.rounds)
+        planned = {p.slug: p for p in snapshot.plans}
+        own = {r.slug for r in app.project.config.rounds}
         rows: list[w.Widget] = []
         for r in config.rounds:
             is_open = now.current is not None and now.current.slug == r.slug
@@ -78,6 +83,7 @@ class CycleTabs:
                 how=app._t(how), n=counted,
                 scenarios=", ".join(r.scenarios) or app._t("staff.rounds.all"),
             )
+            where = app._t("staff.rounds.in_file" if r.slug in own else "staff.rounds.in_app")
             reason = w.Textarea(placeholder=app._t("staff.row.reason"), rows=1,
                                 layout=w.Layout(width="100%")).add_class("omg-staff-round-reason")
             action = "close" if is_open else "open"
@@ -86,9 +92,75 @@ class CycleTabs:
                               layout=w.Layout(width="auto"))
             button.add_class(f"omg-staff-round-{action}").add_class(f"omg-staff-round-{r.slug}")
             button.on_click(self._guard(partial(self._on_round, r.slug, not is_open, reason)))
-            rows.append(w.VBox([plain(text).add_class("omg-staff-multiline"), reason, button])
+            buttons = [button]
+            if r.slug in planned:
+                edit = w.Button(description=app._t("staff.rounds.edit"),
+                                layout=w.Layout(width="auto")).add_class("omg-staff-round-edit")
+                edit.on_click(self._guard(partial(self._edit_round, planned[r.slug])))
+                buttons.append(edit)
+            rows.append(w.VBox([plain(f"{text}\n{where}").add_class("omg-staff-multiline"),
+                                reason, w.HBox(buttons, layout=w.Layout(flex_flow="row wrap"))])
                         .add_class("omg-staff-row"))
         replace_children(self.rounds_box, rows)
+
+    def _round_form(self) -> w.Widget:
+        app = self.app
+        style = {"description_width": "initial"}
+        self.round_heading = w.HTML(f"<h3>{app._say('staff.rounds.new')}</h3>")
+        self.round_title = w.Text(description=app._t("staff.rounds.title"), style=style,
+                                  placeholder=app._t("staff.rounds.title_hint"),
+                                  layout=w.Layout(width="min(100%, 520px)")
+                                  ).add_class("omg-staff-round-title")
+        self.round_title_en = w.Text(description=app._t("staff.rounds.title_en"), style=style,
+                                     layout=w.Layout(width="min(100%, 520px)")
+                                     ).add_class("omg-staff-round-title-en")
+        self.round_start = w.DatePicker(description=app._t("staff.rounds.start"), style=style
+                                        ).add_class("omg-staff-round-start")
+        self.round_end = w.DatePicker(description=app._t("staff.rounds.end"), style=style
+                                      ).add_class("omg-staff-round-end")
+        self.round_scenarios = {
+            s.slug: w.Checkbox(value=False, description=s.name, indent=False)
+            for s in app.project.config.scenarios
+        }
+        save = w.Button(description=app._t("staff.rounds.save"), button_style="primary",
+                        icon="save", layout=w.Layout(width="auto")
+                        ).add_class("omg-staff-round-save")
+        save.on_click(self._guard(self._on_plan))
+        shown = w.HBox(list(self.round_scenarios.values()), layout=w.Layout(flex_flow="row wrap"))
+        return w.VBox([self.round_heading, self.round_title, self.round_title_en,
+                       w.HBox([self.round_start, self.round_end],
+                              layout=w.Layout(flex_flow="row wrap")),
+                       w.Label(app._t("staff.rounds.scenarios")), shown, w.HBox([save])]
+                      ).add_class("omg-staff-round-form")
+
+    def _on_plan(self, _button: Any) -> None:
+        app = self.app
+        start, end = self.round_start.value, self.round_end.value
+        if not isinstance(start, date) or not isinstance(end, date):
+            raise ValidationError("no start or end chosen for the round",
+                                  key="staff.error.round_day")
+        plan_round(app.store, app.project.config, title=self.round_title.value,
+                   title_en=self.round_title_en.value, start=start, end=end,
+                   scenarios=[s for s, box in self.round_scenarios.items() if box.value],
+                   slug=self.editing_round, actor=app.name.value)
+        self.editing_round = None
+        self.round_heading.value = f"<h3>{app._say('staff.rounds.new')}</h3>"
+        self.round_title.value = self.round_title_en.value = ""
+        self.round_start.value = self.round_end.value = None
+        for box in self.round_scenarios.values():
+            box.value = False
+        app.refresh()
+        app._show_ok("staff.done.round_plan")
+
+    def _edit_round(self, plan: RoundPlan, _button: Any) -> None:
+        app = self.app
+        self.editing_round = plan.slug
+        self.round_heading.value = f"<h3>{app._say('staff.rounds.change', title=plan.title)}</h3>"
+        self.round_title.value, self.round_title_en.value = plan.title, plan.title_en
+        self.round_start.value = date.fromisoformat(plan.start)
+        self.round_end.value = date.fromisoformat(plan.end)
+        for slug, box in self.round_scenarios.items():
+            box.value = slug in plan.scenarios
 
     def _on_round(self, slug: str, open_: bool, reason: w.Textarea, _button: Any) -> None:
         app = self.app

@@ -31,7 +31,7 @@ from omgeving.apps._safe import friendly
 from omgeving.apps._widgets import lean
 from omgeving.i18n import day_text
 from omgeving.palette import theme_colour
-from omgeving.participation import Area, RoundNow, public_view, round_now
+from omgeving.participation import Area, RoundNow, public_view, round_now, rounds_of
 from omgeving.project import open_project
 from omgeving.reactions import Reaction
 from omgeving.store import open_store
@@ -458,8 +458,7 @@ class ResidentApp:
         # a pre-started kernel ran long before this page: fetch what was stored since, and
         # whether a round opened or closed meanwhile
         self.refresh()
-        if self.ctx.project.config.rounds:
-            self._check_round()
+        self._check_round()
 
     def _tick(self) -> None:
         if self.kiosk and time.monotonic() - self.last_activity > TABLE_IDLE_SECONDS:
@@ -483,7 +482,8 @@ class ResidentApp:
     # -- rounds ----------------------------------------------------------------------------
 
     def _round_now(self) -> RoundNow:
-        config = self.ctx.project.config
+        # the rounds of omgeving.toml and those planned in the staff app since
+        config = rounds_of(self.ctx.project.config, self.ctx.store.round_plans())
         return round_now(config, self.ctx.store.round_states() if config.rounds else {})
 
     def _shows(self, slug: str) -> bool:

@@ -172,17 +172,20 @@ def build_report(project: Project, out_dir: str | os.PathLike[str] | None = None
     from omgeving.exchange.export import reaction_table
     from omgeving.outputs import figures
     from omgeving.outputs.analysis import participation_per_buurt
+    from omgeving.participation import rounds_of
 
     folder = Path(out_dir) if out_dir is not None else project.exports_dir
     folder.mkdir(parents=True, exist_ok=True)
     chromium = _chromium() if pdf else None
     steps = _Steps(progress, total=9 if pdf else 8)
+    with open_store(project.store_url()) as store:
+        snapshot = store.snapshot()
+    # the rounds of omgeving.toml and those planned in the staff app
+    project = replace(project, config=rounds_of(project.config, snapshot.plans))
     if round is not None and round not in {r.slug for r in project.config.rounds}:
         known = ", ".join(r.slug for r in project.config.rounds) or "none"
         raise ValidationError(f"round {round!r} is not one of the project's rounds ({known}); "
-                              "see [[rounds]] in omgeving.toml")
-    with open_store(project.store_url()) as store:
-        snapshot = store.snapshot()
+                              "see [[rounds]] in omgeving.toml or the staff app's Rondes")
     if round is not None:
         snapshot = replace(snapshot, reactions=[r for r in snapshot.reactions if r.round == round])
     frame = reaction_table(project, snapshot)

@@ -40,6 +40,7 @@ from omgeving.store._model import (
     ParticipantData,
     Profile,
     Response,
+    RoundPlan,
     Snapshot,
     check_reason,
     moderation,
@@ -69,6 +70,7 @@ __all__ = [
     "PostgresStore",
     "Profile",
     "Response",
+    "RoundPlan",
     "SQLiteStore",
     "Snapshot",
     "Store",
@@ -285,6 +287,23 @@ class Store(Protocol):
 
     def round_states(self) -> dict[str, bool]:
         """Return staff's decisions on rounds: slug → open."""
+        ...
+
+    def save_round_plan(self, plan: RoundPlan, *, actor: str) -> bool:
+        """Plan a round in the staff app, or change it (same slug), audited.
+
+        Returns False when nothing changed. Which rounds exist is the project's business
+        (:func:`omgeving.participation.plan_round` refuses a slug of ``omgeving.toml``).
+
+        Raises
+        ------
+        ValidationError
+            When a field is refused (:func:`check_round_plan`) or the actor is empty.
+        """
+        ...
+
+    def round_plans(self) -> list[RoundPlan]:
+        """Return the rounds planned in the staff app, by start."""
         ...
 
     def save_evening(self, evening: Evening, *, actor: str) -> bool:

@@ -25,6 +25,7 @@ __all__ = [
     "RELATIONS",
     "RESPONSE_KINDS",
     "RESPONSE_VALUES",
+    "ROUND_COLUMNS",
     "SCHEMA_VERSION",
     "UNSPECIFIED_THEMES",
     "VERDICTS",
@@ -35,11 +36,13 @@ __all__ = [
     "ParticipantData",
     "Profile",
     "Response",
+    "RoundPlan",
     "Snapshot",
     "check_evening",
     "check_profile",
     "check_reason",
     "check_response",
+    "check_round_plan",
     "evening_entry",
     "evening_from_row",
     "link_pair",
@@ -49,11 +52,15 @@ __all__ = [
     "response_entry",
     "response_from_row",
     "response_values",
+    "round_plan_entry",
+    "round_plan_from_row",
+    "round_plan_values",
     "theme_change",
 ]
 
 #: 4: moderators' judgements of possible duplicates (``links``), the anonymous background
-#: answers (``profiles``), rounds (a reaction's ``round``, staff's ``round_state``), the
+#: answers (``profiles``), rounds (a reaction's ``round``, staff's ``round_state``, the
+#: rounds staff planned in the staff app ``round_plans``), the
 #: evening register (``evenings``, a reaction's ``evening``) and the municipality's
 #: ``responses``.
 SCHEMA_VERSION = 4
@@ -171,6 +178,20 @@ class Evening:
 
 
 @dataclass(frozen=True)
+class RoundPlan:
+    """A round planned in the staff app (beside the ``[[rounds]]`` of ``omgeving.toml``)."""
+
+    slug: str
+    title: str
+    start: str  # ISO date, local
+    end: str  # ISO date, local, included
+    title_en: str = ""
+    scenarios: tuple[str, ...] = ()  # the scenarios it shows; () = all
+    actor: str = ""
+    at: str = ""
+
+
+@dataclass(frozen=True)
 class Response:
     """The municipality's response: what it did with a theme, a concern or one reaction.
 
@@ -202,6 +223,7 @@ class Snapshot:
     links: list[Link] = field(default_factory=list)
     profiles: list[Profile] = field(default_factory=list)
     rounds: dict[str, bool] = field(default_factory=dict)  # staff's open/closed, by slug
+    plans: list[RoundPlan] = field(default_factory=list)  # rounds planned in the staff app
     evenings: list[Evening] = field(default_factory=list)
     responses: list[Response] = field(default_factory=list)
 
@@ -410,6 +432,62 @@ def check_response(response: Response) -> Response:
 EVENING_COLUMNS = "id, day, place, visitors, scenarios, notes, actor, at"
 #: The columns of a response that a change compares (all but id, actor and time).
 RESPONSE_VALUES = "kind, target, verdict, text, text_en, ids, changes, round"
+
+
+_ROUND_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+#: The columns of ``round_plans`` in the order :func:`round_plan_from_row` reads them.
+ROUND_COLUMNS = "slug, title, title_en, start_day, end_day, scenarios, actor, at"
+
+
+def check_round_plan(plan: RoundPlan) -> RoundPlan:
+    """Return a planned round as stored: its titles cleaned; refuse a wrong field.
+
+    Raises
+    ------
+    ValidationError
+        With the field and the value: a slug that is not lower-case letters, digits and
+        dashes, an empty title, a day that is no date, or an end before the start.
+    """
+    if not isinstance(plan.slug, str) or not _ROUND_SLUG.match(plan.slug):
+        raise ValidationError(f"round slug {plan.slug!r} is not lower-case letters, digits and "
+                              "dashes (at most 63)", key="staff.error.round_title")
+    for what, day in (("start", plan.start), ("end", plan.end)):
+        if not isinstance(day, str) or not _DAY.match(day):
+            raise ValidationError(f"round {what} {day!r} is not a date like 2027-03-12",
+                                  key="staff.error.round_day")
+    if plan.end < plan.start:
+        raise ValidationError(f"round {plan.slug!r} ends ({plan.end}) before it starts "
+                              f"({plan.start})", key="staff.error.round_end")
+    return RoundPlan(
+        slug=plan.slug,
+        title=check_reason(plan.title, what="round title", limit=120,
+                           empty="staff.error.round_title"),
+        start=plan.start,
+        end=plan.end,
+        title_en=check_reason(plan.title_en, what="round title", limit=120, empty=None),
+        scenarios=tuple(check_reason(s, what="scenario", limit=63) for s in plan.scenarios),
+        actor=plan.actor,
+        at=plan.at,
+    )
+
+
+def round_plan_values(p: RoundPlan) -> tuple:
+    """Return a planned round's title, title_en, start, end and scenarios as stored."""
+    return (p.title, p.title_en, p.start, p.end, json.dumps(list(p.scenarios)))
+
+
+def round_plan_from_row(
+    slug: str, title: str, title_en: str, start: str, end: str, scenarios: str, actor: str,
+    at: str,
+) -> RoundPlan:
+    """Return the planned round of a row of :data:`ROUND_COLUMNS`."""
+    return RoundPlan(slug, title, start, end, title_en, tuple(json.loads(scenarios)), actor, at)
+
+
+def round_plan_entry(p: RoundPlan) -> str:
+    """Return the audit log's line of a round planned or changed."""
+    shown = ", ".join(p.scenarios) or "alle toekomstbeelden"
+    return f"{p.slug}: {p.title}, {p.start} tot en met {p.end} ({shown})"
 
 
 def evening_from_row(

@@ -42,6 +42,16 @@ CREATE TABLE IF NOT EXISTS round_state (
     actor       text NOT NULL,
     at          text NOT NULL
 );
+CREATE TABLE IF NOT EXISTS round_plans (
+    slug        text PRIMARY KEY,
+    title       text NOT NULL,
+    title_en    text NOT NULL,
+    start_day   text NOT NULL,
+    end_day     text NOT NULL CHECK (end_day >= start_day),
+    scenarios   text NOT NULL,
+    actor       text NOT NULL,
+    at          text NOT NULL
+);
 CREATE TABLE IF NOT EXISTS evenings (
     id          text PRIMARY KEY,
     day         text NOT NULL,
@@ -158,7 +168,7 @@ ALTER TABLE reactions ADD CONSTRAINT reactions_status_check
     CHECK (status IN ('pending', 'visible', 'hidden', 'withdrawn', 'erased'));
 """
 _TABLES = ("meta", "reactions", "agreements", "reports", "audit", "links", "profiles",
-           "round_state", "evenings", "responses")
+           "round_state", "round_plans", "evenings", "responses")
 _TRIGGERS = ("audit_no_update", "audit_no_truncate")
 
 

@@ -45,6 +45,7 @@ from omgeving.store import Store
 from omgeving.store._model import (
     EVENING_COLUMNS,
     RESPONSE_VALUES,
+    ROUND_COLUMNS,
     UNSPECIFIED_THEMES,
     AuditEntry,
     Erasure,
@@ -53,12 +54,14 @@ from omgeving.store._model import (
     ParticipantData,
     Profile,
     Response,
+    RoundPlan,
     Snapshot,
     _now,
     check_evening,
     check_profile,
     check_reason,
     check_response,
+    check_round_plan,
     evening_entry,
     evening_from_row,
     link_pair,
@@ -68,6 +71,9 @@ from omgeving.store._model import (
     response_entry,
     response_from_row,
     response_values,
+    round_plan_entry,
+    round_plan_from_row,
+    round_plan_values,
     theme_change,
 )
 from omgeving.store._pg_schema import (
@@ -487,6 +493,34 @@ class PostgresStore(Store):
     def round_states(self) -> dict[str, bool]:
         return {slug: bool(o) for slug, o in self._read("SELECT slug, open FROM round_state")}
 
+    def save_round_plan(self, plan: RoundPlan, *, actor: str) -> bool:
+        p = check_round_plan(plan)
+        actor = check_reason(actor, what="actor")
+        values = round_plan_values(p)
+
+        def work(cur: psycopg.Cursor) -> bool:
+            row = cur.execute(
+                "SELECT title, title_en, start_day, end_day, scenarios FROM round_plans "
+                "WHERE slug=%s FOR UPDATE", (p.slug,)
+            ).fetchone()
+            if row is not None and tuple(row) == values:
+                return False
+            cur.execute(
+                "INSERT INTO round_plans VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (slug) DO UPDATE SET title=excluded.title, "
+                "title_en=excluded.title_en, start_day=excluded.start_day, "
+                "end_day=excluded.end_day, scenarios=excluded.scenarios, "
+                "actor=excluded.actor, at=excluded.at",
+                (p.slug, *values, actor, _now()),
+            )
+            _audit(cur, actor, "round-plan", None, round_plan_entry(p))
+            return True
+
+        return self._write(work)
+
+    def round_plans(self) -> list[RoundPlan]:
+        return [round_plan_from_row(*row) for row in self._read(_ROUND_PLANS)]
+
     def save_evening(self, evening: Evening, *, actor: str) -> bool:
         e = check_evening(evening)
         actor = check_reason(actor, what="actor")
@@ -656,6 +690,7 @@ class PostgresStore(Store):
                 ).fetchall()
                 profiles = cur.execute(_PROFILES).fetchall()
                 rounds = cur.execute("SELECT slug, open FROM round_state").fetchall()
+                plans = cur.execute(_ROUND_PLANS).fetchall()
                 evenings = cur.execute(
                     f"SELECT {EVENING_COLUMNS} FROM evenings ORDER BY day, at"
                 ).fetchall()
@@ -671,6 +706,7 @@ class PostgresStore(Store):
             [Link(*row) for row in links],
             [profile_from_row(*row) for row in profiles],
             {slug: bool(o) for slug, o in rounds},
+            [round_plan_from_row(*row) for row in plans],
             [evening_from_row(*row) for row in evenings],
             [response_from_row(*row) for row in responses],
         )
@@ -739,6 +775,7 @@ def _insert(cur: psycopg.Cursor, r: Reaction) -> bool:
 
 _PROFILES = "SELECT day, channel, age, relation FROM profiles ORDER BY seq"
 _RESPONSES = f"SELECT id, {RESPONSE_VALUES}, actor, at FROM responses ORDER BY seq"
+_ROUND_PLANS = f"SELECT {ROUND_COLUMNS} FROM round_plans ORDER BY start_day, slug"
 
 
 def _claim(cur: psycopg.Cursor) -> int:

@@ -26,6 +26,7 @@ from omgeving.store import Store
 from omgeving.store._model import (
     EVENING_COLUMNS,
     RESPONSE_VALUES,
+    ROUND_COLUMNS,
     UNSPECIFIED_THEMES,
     AuditEntry,
     Erasure,
@@ -34,12 +35,14 @@ from omgeving.store._model import (
     ParticipantData,
     Profile,
     Response,
+    RoundPlan,
     Snapshot,
     _now,
     check_evening,
     check_profile,
     check_reason,
     check_response,
+    check_round_plan,
     evening_entry,
     evening_from_row,
     link_pair,
@@ -49,6 +52,9 @@ from omgeving.store._model import (
     response_entry,
     response_from_row,
     response_values,
+    round_plan_entry,
+    round_plan_from_row,
+    round_plan_values,
     theme_change,
 )
 from omgeving.store._sqlite_schema import (
@@ -448,6 +454,34 @@ class SQLiteStore(Store):
     def round_states(self) -> dict[str, bool]:
         return {slug: bool(o) for slug, o in self._db.execute("SELECT slug, open FROM round_state")}
 
+    def save_round_plan(self, plan: RoundPlan, *, actor: str) -> bool:
+        p = check_round_plan(plan)
+        actor = check_reason(actor, what="actor")
+        values = round_plan_values(p)
+        with self._write() as db:
+            row = db.execute(
+                "SELECT title, title_en, start_day, end_day, scenarios FROM round_plans "
+                "WHERE slug=?", (p.slug,)
+            ).fetchone()
+            if row is not None and tuple(row) == values:
+                return False
+            db.execute(
+                "INSERT INTO round_plans VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (slug) DO UPDATE "
+                "SET title=excluded.title, title_en=excluded.title_en, "
+                "start_day=excluded.start_day, end_day=excluded.end_day, "
+                "scenarios=excluded.scenarios, actor=excluded.actor, at=excluded.at",
+                (p.slug, *values, actor, _now()),
+            )
+            _audit(db, actor, "round-plan", None, round_plan_entry(p))
+            return True
+
+    def round_plans(self) -> list[RoundPlan]:
+        return [
+            round_plan_from_row(*row)
+            for row in self._db.execute(
+                f"SELECT {ROUND_COLUMNS} FROM round_plans ORDER BY start_day, slug")
+        ]
+
     def save_evening(self, evening: Evening, *, actor: str) -> bool:
         e = check_evening(evening)
         actor = check_reason(actor, what="actor")
@@ -597,7 +631,7 @@ class SQLiteStore(Store):
         with self._read():
             return Snapshot(
                 _now(), self.all(), self.audit_log(), self.links(), self.profiles(),
-                self.round_states(), self.evenings(), self.responses(),
+                self.round_states(), self.round_plans(), self.evenings(), self.responses(),
             )
 
     @contextmanager

@@ -105,6 +105,16 @@ CREATE TABLE IF NOT EXISTS round_state (
     actor       TEXT NOT NULL,
     at          TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS round_plans (
+    slug        TEXT PRIMARY KEY,
+    title       TEXT NOT NULL,
+    title_en    TEXT NOT NULL,
+    start_day   TEXT NOT NULL,
+    end_day     TEXT NOT NULL CHECK (end_day >= start_day),
+    scenarios   TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    at          TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS evenings (
     id          TEXT PRIMARY KEY,
     day         TEXT NOT NULL,
