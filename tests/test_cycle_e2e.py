@@ -140,10 +140,17 @@ def test_round_response_and_the_residents_own_answer(browser, servers, output_di
     resident.screenshot(path=str(shots / "phone-antwoorden.png"))
     # and the map: the round is closed, nothing to draw, a link to the answers
     goto(resident, public.url, selector=".omg-closed")
+    resident.locator(".omg-outcome-mine").wait_for(timeout=30_000)  # once it knows whose
     closed = resident.locator(".omg-closed").inner_text()
     assert "Reageren kan nu niet" in closed and "De volgende ronde" in closed
+    # the round's outcome: its reactions, the answers so far, yours, the newest answer
+    assert "Uw reacties in deze ronde: 1. Een antwoord kregen er al 1." in closed
+    assert "Er komt een zebrapad bij de school" in closed and PAYLOADS[0] in closed
+    assert resident.evaluate("window.__xss") is None
     assert resident.locator(".omg-draw-point").count() == 0
     resident.screenshot(path=str(shots / "phone-ronde-gesloten.png"))
+    resident.locator(".omg-closed .omg-answer").first.scroll_into_view_if_needed()
+    resident.screenshot(path=str(shots / "phone-ronde-uitkomst.png"))
     resident.locator(".omg-answers-link").click()
     resident.wait_for_selector(".omg-answers-list", timeout=120_000)
     assert errors == []

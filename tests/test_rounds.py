@@ -16,7 +16,9 @@ from omgeving.config import RoundConfig, read_config
 from omgeving.participation import Area, round_now, submit_reaction
 from omgeving.project import open_project
 from omgeving.reactions import new_reaction_id
+from omgeving.store import Response
 from tests.test_resident_app import send
+from tests.xss import PAYLOADS
 
 TODAY = date.today()
 
@@ -44,6 +46,12 @@ title = "Concept-visie"
 start = {later.isoformat()}
 end = {(later + timedelta(days=30)).isoformat()}
 """)
+
+
+def start_of(app) -> str:
+    """Return the HTML the start of the resident app shows (the invitation, or why not)."""
+    return "".join(x.value for x in app.start_panel.children if hasattr(x, "value")
+                   and isinstance(x.value, str) and x.value.startswith("<"))
 
 
 @pytest.fixture
@@ -127,7 +135,7 @@ def test_the_resident_app_says_a_round_is_closed_and_stores_nothing_when_tampere
 ):
     with_rounds(project_copy)
     app = ResidentApp(project_copy)
-    start = html.unescape(app.start_panel.children[0].value)
+    start = html.unescape(start_of(app))
     assert "U reageert in de ronde 'Ideeën'" in start
     assert app.form.modes in app.start_panel.children
     assert [v for _, v in app.scenario.options] == ["", "compact-bouwen"]  # the round's only
@@ -137,9 +145,23 @@ def test_the_resident_app_says_a_round_is_closed_and_stores_nothing_when_tampere
     app.ctx.store.set_round("ideeen", False, actor="Anna", reason="einde ronde")
     monkeypatch.setattr("omgeving.apps.resident.ROUND_SECONDS", 0.0)
     app._tick()
-    start = html.unescape(app.start_panel.children[0].value)
+    start = html.unescape(start_of(app))
     assert "Reageren kan nu niet" in start and "href='antwoorden'" in start
     assert "De ronde 'Ideeën' (" in start and ") is gesloten" in start
+    assert "Reacties in deze ronde: 1. Een antwoord van de gemeente kregen er al 0." in start
+    assert "De gemeente leest de reacties nu." in start
+    # the municipality answers: the closed page shows the round's outcome, and yours
+    theme = app.ctx.store.get(rid).theme
+    app.ctx.store.save_response(Response(
+        id="b" * 32, kind="theme", target=theme, verdict="deels overgenomen",
+        text=f"We nemen het mee {PAYLOADS[0]}", ids=(rid,), round="ideeen"), actor="Anna")
+    app.compose()
+    start = start_of(app)
+    assert PAYLOADS[0] not in start and html.escape(PAYLOADS[0], quote=False) in start
+    start = html.unescape(start)
+    assert "Een antwoord van de gemeente kregen er al 1." in start
+    assert "Uw reacties in deze ronde: 1. Een antwoord kregen er al 1." in start
+    assert "Deels overgenomen" in start or "deels overgenomen" in start
     assert app.form.modes not in app.start_panel.children
     # a tampering page sends a whole reaction anyway: nothing is stored
     n = app.ctx.store.count()
@@ -155,11 +177,11 @@ def test_the_resident_app_says_a_round_is_closed_and_stores_nothing_when_tampere
 def test_after_the_last_round_the_next_is_not_named(project_copy):
     with_rounds(project_copy, ideas_open=False)
     app = ResidentApp(project_copy)
-    start = html.unescape(app.start_panel.children[0].value)
+    start = html.unescape(start_of(app))
     assert "De volgende ronde, 'Concept-visie', begint op" in start
     app.ctx.lang = "en"
     app.compose()
-    assert "The round 'Ideas' (" in html.unescape(app.start_panel.children[0].value)
+    assert "The round 'Ideas' (" in html.unescape(start_of(app))
     app.ctx.store.close()
 
 

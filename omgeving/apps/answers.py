@@ -20,6 +20,7 @@ from typing import Any
 import ipywidgets as w
 
 from omgeving import settings
+from omgeving.apps._answer import VERDICT_COLOURS, response_card
 from omgeving.apps._form import button
 from omgeving.apps._mapview import Layer, ProjectMap, empty
 from omgeving.apps._safe import friendly
@@ -34,13 +35,6 @@ from omgeving.web import read_manifest
 
 __all__ = ["VERDICT_COLOURS", "AnswersApp", "answers"]
 
-#: A colour per verdict, for the map and the badges (white text passes 4.5:1 on each).
-VERDICT_COLOURS = {
-    "overgenomen": "#1a6b32",
-    "deels overgenomen": "#8a5a00",
-    "niet overgenomen": "#a01c1c",
-    "buiten de visie": "#555555",
-}
 _CODE = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -145,31 +139,7 @@ class AnswersApp:
         return {"type": "FeatureCollection", "features": features}
 
     def _response_html(self, r: Response, everyone: dict[str, Reaction]) -> str:
-        text = r.text_en if self.lang == "en" and r.text_en else r.text
-        colour = VERDICT_COLOURS.get(r.verdict, "#555555")
-        kind = self._say(f"answers.kind.{r.kind}")
-        target = (self.project.config.theme_label(r.target, self.lang) if r.kind == "theme"
-                  else r.target)
-        if r.kind == "reaction":
-            reaction = everyone.get(r.target)
-            target = (reaction.text[:80] + ("…" if len(reaction.text) > 80 else "")
-                      if reaction is not None and reaction.status == "visible" else "")
-        changed = ""
-        if r.changes:
-            changed = (f"<p class='omg-changed'>{self._say('answers.changed')} "
-                       f"{html.escape(', '.join(r.changes))}</p>")
-        n = len(r.ids)
-        if r.kind == "theme":  # every reaction of the theme (in its round), now
-            n = sum(1 for x in everyone.values() if x.status != "erased" and x.theme == r.target
-                    and (r.round is None or x.round == r.round))
-        count = (f"<span class='omg-count'>{self._say('answers.count', n=n)}</span>"
-                 if r.kind != "reaction" else "")
-        return (
-            f"<article class='omg-card omg-answer omg-answer-{r.kind}'>"
-            f"<p><span class='omg-verdict' style='background:{colour}'>"
-            f"{self._say(f'verdict.{r.verdict}')}</span> {count}</p>"
-            f"<h3>{kind}: {html.escape(target)}</h3>"
-            f"<p class='omg-card-text'>{html.escape(text)}</p>{changed}</article>")
+        return response_card(r, everyone, self.project.config, self.lang)
 
     def _list_html(self, responses: list[Response], visible: dict[str, Reaction],
                    everyone: dict[str, Reaction]) -> str:

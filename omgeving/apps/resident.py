@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from omgeving import settings
+from omgeving.apps._answer import response_card
 from omgeving.apps._background import BackgroundCard
 from omgeving.apps._context import REACTION_OPACITY, Context
 from omgeving.apps._draw import collection
@@ -31,7 +32,14 @@ from omgeving.apps._safe import friendly
 from omgeving.apps._widgets import lean
 from omgeving.i18n import day_text
 from omgeving.palette import theme_colour
-from omgeving.participation import Area, RoundNow, public_view, round_now, rounds_of
+from omgeving.participation import (
+    Area,
+    RoundNow,
+    public_view,
+    responses_for,
+    round_now,
+    rounds_of,
+)
 from omgeving.project import open_project
 from omgeving.reactions import Reaction
 from omgeving.store import open_store
@@ -47,6 +55,8 @@ log = logging.getLogger(__name__)
 REFRESH_SECONDS = 2.0
 #: How often an open page asks whether a round was opened or closed since.
 ROUND_SECONDS = 10.0
+#: Responses the closed map shows of the round before (the answers page has them all).
+OUTCOME_CARDS = 3
 TABLE_IDLE_SECONDS = 60.0
 #: The steps of a visit; the shell's class ``omg-step-<step>`` lays the page out for each.
 STEPS = ("start", "place", "write", "thanks", "list")
@@ -159,6 +169,7 @@ class ResidentApp:
         self.widget = lean(w.Box)  # its classes: :meth:`_classes`
         self.thanks = lean(w.HTML, "omg-thanks-card")
         self.panels: dict[str, w.Box] = {}
+        self.closed: w.HTML | None = None  # what the start says when no round is open
         self.poller = Poller(self._tick, REFRESH_SECONDS)
         self.pmap.on_first_view.append(self._on_connected)
         self.compose()
@@ -242,11 +253,14 @@ class ResidentApp:
                 w.HTML,
                 value=f"{photo}<p class='omg-welcome'>{html.escape(welcome)}</p>{fictional}"
                 + (f"<h2 class='omg-cta'>{ctx.say('app.cta')}</h2>{self._round_html()}"
-                   if self.rounds.open else self._closed_html()),
+                   if self.rounds.open else ""),
             ),
         ]
         if self.rounds.open:
             invite.append(self.form.modes)
+        else:  # drawn again when the browser says whose it is (their own reactions' answers)
+            self.closed = lean(w.HTML, value=self._closed_html())
+            invite.append(self.closed)
         self.start_panel = lean(
             w.VBox,
             "omg-start",
@@ -393,6 +407,8 @@ class ResidentApp:
             self.ctx.participant = value  # the same browser as before: its own reactions
             self.privacy.value = self._privacy_html()
             self.show(self._listed())
+            if not self.rounds.open and self.closed is not None:
+                self.closed.value = self._closed_html()
 
     def _on_scenario(self, change: dict[str, Any]) -> None:
         self.touch()
@@ -514,9 +530,33 @@ class ResidentApp:
             said = ctx.say("round.next", title=self._round_title(now.next),
                            start=day_text(now.next.start))
             parts.append(f"<p>{said}</p>")
+        if now.previous is not None:
+            parts.append(self._outcome_html(now.previous))
         parts.append(f"<p><a class='omg-answers-link' href='antwoorden'>"
                      f"{ctx.say('round.answers')}</a></p>")
         return f"<div class='omg-closed' role='status'>{''.join(parts)}</div>"
+
+    def _outcome_html(self, was: RoundConfig) -> str:
+        """Return what came of the round ``was``: its reactions, the responses, your own."""
+        ctx = self.ctx
+        given = [r for r in self.reactions.values() if r.round == was.slug and r.status != "erased"]
+        responses = [r for r in ctx.store.responses() if r.round in (None, was.slug)]
+        answered = sum(1 for r in given if responses_for(r, responses))
+        said = ctx.say("round.outcome", n=len(given), answered=answered)
+        parts = [f"<p class='omg-outcome'>{said}</p>"]
+        own = [r for r in given if ctx.participant and r.participant == ctx.participant]
+        if own:
+            mine = sum(1 for r in own if responses_for(r, responses))
+            parts.append(f"<p class='omg-outcome-mine'>"
+                         f"{ctx.say('round.outcome_mine', n=len(own), answered=mine)}</p>")
+        # a few responses to themes and concerns (else to reactions), the newest first; the
+        # rest is a tap away, on the answers page
+        general = [r for r in responses if r.kind != "reaction"]
+        shown = (general or responses)[-OUTCOME_CARDS:][::-1]
+        parts += [response_card(r, self.reactions, ctx.project.config, ctx.lang) for r in shown]
+        if not shown:
+            parts.append(f"<p>{ctx.say('round.outcome_none')}</p>")
+        return "".join(parts)
 
     def touch(self) -> None:
         """Note activity (the table resets after a minute without any)."""
