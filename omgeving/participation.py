@@ -49,6 +49,7 @@ from omgeving.store import (
     AGE_BANDS,
     RELATIONS,
     UNSPECIFIED_THEMES,
+    Evening,
     Response,
     RoundPlan,
     Store,
@@ -74,6 +75,7 @@ __all__ = [
     "check_rate",
     "check_round",
     "enter_paper_form",
+    "evening_today",
     "initial_status",
     "judge_duplicate",
     "moderate",
@@ -212,6 +214,17 @@ def plan_round(
     store.save_round_plan(RoundPlan(slug, title, days[0], days[1], title_en=title_en,
                                     scenarios=tuple(scenarios)), actor=actor)
     return slug
+
+
+def evening_today(store: Store, today: date | None = None) -> Evening | None:
+    """Return the evening in progress: today's in the register (the last registered), or None.
+
+    The table, the wall and the phones that scan the wall's QR code give their reactions
+    this evening, so the report counts what was said in the hall.
+    """
+    day = (today or datetime.now(_LOCAL).date()).isoformat()
+    found = [e for e in store.evenings() if e.day == day]
+    return found[-1] if found else None
 
 
 def check_round(store: Store, config: ProjectConfig) -> str | None:

@@ -101,10 +101,20 @@ def wait_status(page, text, timeout=15_000):
 
 def test_phone_polygon_appears_on_the_wall_within_a_second(browser, evening, output_dir):
     server, root = evening
+    from datetime import date
+
+    from omgeving.store import Evening
+
+    tonight = Evening(id="e" * 32, day=date.today().isoformat(), place="Dorpshuis De Kolk",
+                      visitors=0)
+    with open_store(open_project(root).store_url()) as store:  # the evening in the register
+        store.save_evening(tonight, actor="Anna")
     wall = offline_page(browser, server.url, **PROJECTOR)
     goto(wall, server.url + "scherm")
+    wall.locator(".omg-wall-evening", has_text="Avond in Dorpshuis De Kolk").wait_for(
+        timeout=10_000)
     phone = offline_page(browser, server.url, **PHONE)
-    goto(phone, server.url)
+    goto(phone, server.url + "?avond")  # the wall's QR code: the phone is in the hall
     draw_polygon(phone)
     wait_status(phone, "plek staat op de kaart")
     choose(phone, "omg-theme", "natuur & landschap")
@@ -123,6 +133,8 @@ def test_phone_polygon_appears_on_the_wall_within_a_second(browser, evening, out
     with open_store(open_project(root).store_url()) as store:
         r = next(x for x in store.all() if "akkerrand" in x.text)
     assert r.geometry["type"] == "Polygon" and r.sentiment == 2
+    assert r.evening == tonight.id  # it came from the hall: it counts for the evening
+    wall.locator(".omg-wall-evening", has_text="vanavond 1 reactie").wait_for(timeout=5_000)
     phone.screenshot(path=str(output_dir / "screenshots" / "resident-phone-polygon.png"))
     wall.screenshot(path=str(output_dir / "screenshots" / "wall-projector.png"))
     wall.context.close()

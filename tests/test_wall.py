@@ -249,6 +249,45 @@ def assert_shown_as_text(app):
     assert not any("javascript" in (v or "") for _, attrs in tags.found for _, v in attrs)
 
 
+def test_the_wall_and_the_phones_from_its_qr_code_are_tied_to_the_evening(project_copy,
+                                                                            monkeypatch):
+    from datetime import date
+
+    from omgeving.apps.resident import ResidentApp
+    from omgeving.store import Evening
+    from tests.test_resident_app import send
+
+    app = WallApp(project_copy)
+    phone = ResidentApp(project_copy)
+    try:
+        assert app.evening is None and "omg-wall-evening" not in app.header.value
+        evening = Evening(id="e" * 32, day=date.today().isoformat(),
+                          place=f"Dorpshuis {PAYLOADS[0]}", visitors=0)
+        app.store.save_evening(evening, actor="Anna")
+        monkeypatch.setattr(wall_module, "EVENING_SECONDS", 0.0)
+        app.tick()  # the wall finds the evening registered meanwhile
+        assert app.evening == app.store.evenings()[0]
+        assert "vanavond 0 reacties" in html.unescape(app.header.value)
+        assert_no_raw_html(app.header.value)
+        # a phone opened from the wall's QR code: its reaction carries the evening
+        phone.visitor.value = f"{'a' * 32} avond"
+        area = Area.from_web(open_project(project_copy).web_dir)
+        point = area.boundary.representative_point()
+        rid = send(phone, {"type": "Point", "coordinates": [point.x, point.y]})
+        assert phone.ctx.store.get(rid).evening == evening.id
+        assert phone.ctx.participant == "a" * 32
+        app.tick()
+        assert "vanavond 1 reactie" in html.unescape(app.header.value)
+        # a phone from anywhere else: no evening
+        other = ResidentApp(project_copy)
+        other.visitor.value = "b" * 32
+        assert other.ctx.evening is None
+        other.ctx.store.close()
+    finally:
+        phone.ctx.store.close()
+        app.close()
+
+
 def test_the_qr_code_opens_the_configured_public_url(project_copy, monkeypatch):
     monkeypatch.delenv("OMGEVING_PUBLIC_URL", raising=False)
     config = read_config(project_copy)
@@ -259,8 +298,8 @@ def test_the_qr_code_opens_the_configured_public_url(project_copy, monkeypatch):
     write_config(dataclasses.replace(config, evening=EveningConfig(public_url=url)), project_copy)
     app = WallApp(project_copy)
     try:
-        assert url in app.qr.value
-        svg = segno.make(url, error="m").svg_inline(
+        assert url in app.qr.value and f"{url}?avond" not in app.qr.value  # the text to type
+        svg = segno.make(f"{url}?avond", error="m").svg_inline(  # the code: from the hall
             border=4,
             omitsize=True,
             dark="#000000",

@@ -185,8 +185,8 @@ class AnswersApp:
         self.compose()
 
     def _on_visitor(self, change: dict[str, Any]) -> None:
-        value = change["new"]
-        if isinstance(value, str) and _CODE.match(value):
+        value = str(change["new"] or "").partition(" ")[0]  # "<id>" or "<id> avond"
+        if _CODE.match(value):
             self.participant = value
             self.render()
 

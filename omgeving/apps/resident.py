@@ -35,6 +35,7 @@ from omgeving.palette import theme_colour
 from omgeving.participation import (
     Area,
     RoundNow,
+    evening_today,
     public_view,
     responses_for,
     round_now,
@@ -120,7 +121,8 @@ class ResidentApp:
         self.rounds = self._round_now()
         self._round_checked = time.monotonic()
         if kiosk:  # the table's reactions carry the evening in progress
-            self.ctx.evening = _evening_today(self.ctx.store)
+            evening = evening_today(self.ctx.store)
+            self.ctx.evening = evening.id if evening else None
         self.last_activity = time.monotonic()
         # the layers' data goes out once the page shows the map, straight to the browser:
         # sent while Voila runs the notebook, the server would parse it for every visitor
@@ -402,8 +404,12 @@ class ResidentApp:
             self._count()
 
     def _on_visitor(self, change: dict[str, Any]) -> None:
-        value = change["new"]
-        if isinstance(value, str) and _VISITOR.match(value) and value != self.ctx.participant:
+        # "<participant id>", and " avond" when the page was opened from the wall's QR code
+        value, _, via = str(change["new"] or "").partition(" ")
+        if via == "avond" and self.ctx.evening is None:  # their reactions carry the evening
+            evening = evening_today(self.ctx.store)
+            self.ctx.evening = evening.id if evening else None
+        if _VISITOR.match(value) and value != self.ctx.participant:
             self.ctx.participant = value  # the same browser as before: its own reactions
             self.privacy.value = self._privacy_html()
             self.show(self._listed())
@@ -618,16 +624,6 @@ class ResidentApp:
     def _listed(self) -> dict[str, Reaction]:
         """Return the reactions this visitor may see: visible ones and their own pending ones."""
         return public_view(self.reactions, self.ctx.participant)
-
-
-def _evening_today(store: Any) -> str | None:
-    """Return the id of today's evening in the register (the last registered), or None."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    today = datetime.now(ZoneInfo(settings.TIMEZONE)).date().isoformat()
-    found = [e.id for e in store.evenings() if e.day == today]
-    return found[-1] if found else None
 
 
 def _reaction_style(themes: tuple[str, ...], theme: str) -> dict[str, Any]:

@@ -33,15 +33,16 @@ from omgeving.apps.resident import _log_to_server
 from omgeving.config import ProjectConfig
 from omgeving.i18n import t
 from omgeving.palette import sentiment_colour, theme_colour
-from omgeving.participation import shown_to
+from omgeving.participation import evening_today, shown_to
 from omgeving.project import open_project
 from omgeving.reactions import Reaction
-from omgeving.store import open_store
+from omgeving.store import Evening, open_store
 from omgeving.web import read_manifest
 
 __all__ = [
     "WallApp",
     "banner_html",
+    "evening_url",
     "header_html",
     "public_url",
     "qr_html",
@@ -58,6 +59,8 @@ WALL_LAYERS = ("waterlopen", "kernen", "buurten", "gemeente")
 TICKER_SIZE = 8
 TICKER_CHARS = 200
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8866/"
+#: How often the wall looks for the evening in progress in the register.
+EVENING_SECONDS = 30.0
 POINT_STYLE = {"radius": 11, "className": "omg-wall-reactie"}
 SCENARIO_POINT_STYLE = {"radius": 9, "weight": 2, "fillOpacity": 0.9}
 _HEX = re.compile(r"^#[0-9a-fA-F]{3,8}$")
@@ -104,6 +107,7 @@ body, #rendered_cells, #rendered_cells > div, .jp-Cell, .jp-OutputArea,
 .omg-wall-qr svg { width: 8.5em; height: auto; flex: none;
   shape-rendering: crispEdges; border-radius: 6px; }
 .omg-wall-qr h2 { margin-top: 0; }
+.omg-wall-evening { font-weight: bold; color: #ffd866; margin: 4px 0 0; }
 .omg-wall-url { font-family: monospace; font-weight: bold; overflow-wrap: anywhere; }
 .omg-wall-side > .omg-wall-ticker { flex: 1 1 0; min-height: 0; overflow: hidden;
   -webkit-mask-image: linear-gradient(to bottom, #000 82%, transparent);
@@ -169,6 +173,8 @@ class WallApp:
         self._lock = threading.RLock()  # the poller's thread and the kernel's both refresh
         self._scenarios: dict[str, dict[str, Any]] = {}
         self._next_cycle = math.inf
+        self.evening = evening_today(self.store)  # the evening in progress, if registered
+        self._evening_checked = time.monotonic()
         self.pmap = self._project_map()
         self.map = self.pmap.map
         # no layer ``style``: Leaflet lets it override the features' own colours, and
@@ -203,7 +209,9 @@ class WallApp:
         self.banner = w.HTML().add_class("omg-wall-banner")
         self.stats = w.HTML().add_class("omg-wall-stats")
         self.ticker = w.HTML().add_class("omg-wall-ticker")
-        self.qr = w.HTML(qr_html(public_url(self.config), self.lang)).add_class("omg-wall-qr")
+        # the phones that scan it give their reactions the evening in progress (?avond)
+        url = public_url(self.config)
+        self.qr = w.HTML(qr_html(evening_url(url), self.lang, shown=url)).add_class("omg-wall-qr")
         grid = w.Box(
             [
                 w.VBox([self.header, self.status]).add_class("omg-wall-head"),
@@ -228,6 +236,7 @@ class WallApp:
             return
         self.started = True
         self.poller.start()  # first: a failing tick below must not stop live updates
+        self._evening_checked = -math.inf  # the evening may have been registered since
         if self.config.evening.cycle_seconds > 0:  # the first scenario gets its full time
             self._next_cycle = time.monotonic() + self.config.evening.cycle_seconds
         self.tick()
@@ -242,6 +251,12 @@ class WallApp:
                 self.status.value = ""
             if time.monotonic() >= self._next_cycle:
                 self.cycle_once()
+            if time.monotonic() - self._evening_checked > EVENING_SECONDS:
+                self._evening_checked = time.monotonic()
+                evening = evening_today(self.store)
+                if evening != self.evening:  # registered (or corrected) during the evening
+                    self.evening = evening
+                    self._render()
 
     def refresh(self, *, force: bool = False) -> bool:
         """Apply the store's changes since the cursor; redraw only if something shown changed."""
@@ -272,6 +287,9 @@ class WallApp:
         self.reactions_layer.data = {"type": "FeatureCollection", "features": features}
         self.stats.value = stats_html(shown, themes, self.lang)
         self.ticker.value = ticker_html(shown[::-1][:TICKER_SIZE], themes, self.lang)
+        tonight = (sum(1 for r in shown if r.evening == self.evening.id)
+                   if self.evening is not None else 0)
+        self.header.value = header_html(self.config, self.lang, self.evening, tonight)
 
     # -- scenarios ---------------------------------------------------------------------------
 
@@ -344,15 +362,34 @@ def reaction_feature(reaction: Reaction, colour: str) -> dict[str, Any]:
     }
 
 
-def header_html(config: ProjectConfig, lang: str) -> str:
-    """Return the title, a subtitle and the notice of a fictional municipality."""
+def header_html(config: ProjectConfig, lang: str, evening: Evening | None = None,
+                tonight: int = 0) -> str:
+    """Return the title, a subtitle, the notice of a fictional municipality, the evening."""
     notice = ""
     if config.fictional:
         notice = f"<span class='omg-wall-fictief'>{html.escape(t('wall.fictional', lang))}</span>"
+    hall = ""
+    if evening is not None:  # the evening in progress, and what the hall said so far
+        word = t("wall.total_one" if tonight == 1 else "wall.total_many", lang)
+        said = t("wall.evening", lang, place=evening.place, n=f"{tonight} {word}")
+        hall = f"<p class='omg-wall-evening'>{html.escape(said)}</p>"
     return (
         f"<h1>{html.escape(config.title)}</h1>"
-        f"<p class='omg-wall-sub'>{html.escape(t('wall.subtitle', lang))}{notice}</p>"
+        f"<p class='omg-wall-sub'>{html.escape(t('wall.subtitle', lang))}{notice}</p>{hall}"
     )
+
+
+def evening_url(url: str) -> str:
+    """Return the address the wall's QR code opens: ``url`` that says it came from the hall.
+
+    Examples
+    --------
+    >>> evening_url("http://192.168.1.20:8866/")
+    'http://192.168.1.20:8866/?avond'
+    >>> evening_url("https://raalte.example/kaart?x=1")
+    'https://raalte.example/kaart?x=1&avond'
+    """
+    return url + ("&" if "?" in url else "?") + "avond"
 
 
 def _bars(rows: Iterable[tuple[str, str, int]]) -> str:
@@ -416,17 +453,20 @@ def ticker_html(latest: list[Reaction], themes: tuple[str, ...], lang: str) -> s
     return f"{title}<ol>{''.join(items)}</ol>"
 
 
-def qr_html(url: str, lang: str) -> str:
-    """Return a QR code (SVG made here by segno) that opens ``url``, and the address as text."""
+def qr_html(url: str, lang: str, shown: str | None = None) -> str:
+    """Return a QR code (SVG made here by segno) that opens ``url``, and ``shown`` as text.
+
+    ``shown`` is the address to type, ``url`` when None.
+    """
     svg = segno.make(url, error="m").svg_inline(
         border=4, omitsize=True, dark="#000000", light="#ffffff", lineclass=None
     )
-    label = html.escape(f"QR: {url}", quote=True)
+    label = html.escape(f"QR: {shown or url}", quote=True)
     return (
         f"<div role='img' aria-label='{label}'>{svg}</div>"
         f"<div><h2>{html.escape(t('wall.join', lang))}</h2>"
         f"<div>{html.escape(t('wall.join_hint', lang))}</div>"
-        f"<div class='omg-wall-url'>{html.escape(url)}</div></div>"
+        f"<div class='omg-wall-url'>{html.escape(shown or url)}</div></div>"
     )
 
 

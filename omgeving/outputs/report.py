@@ -309,11 +309,14 @@ def _method(project: Project, snapshot: Snapshot, frame: pd.DataFrame) -> str:
                             for c, n in channels.items())
     table = frame[frame["kanaal"] == "tafel"]
     if snapshot.evenings:  # the register staff kept
-        at_table = frame["avond"].value_counts()
+        in_hall = frame["avond"].value_counts()  # the table's, and the phones' via the wall
+        at_table = table["avond"].value_counts()
         names = {s.slug: s.name for s in cfg.scenarios}
         evening_items = "".join(
             f"<li>{_e(day_text(e.day))}, {_e(e.place)}: {e.visitors} bezoekers, "
-            f"{int(at_table.get(e.id, 0))} reacties aan de tafel; toekomstbeelden: "
+            f"{int(in_hall.get(e.id, 0))} reacties in de zaal ({int(at_table.get(e.id, 0))} "
+            f"aan de tafel, {int(in_hall.get(e.id, 0) - at_table.get(e.id, 0))} met een "
+            "telefoon via de QR-code van het scherm); toekomstbeelden: "
             f"{_e(', '.join(names.get(x, x) for x in e.scenarios) or 'geen')}"
             + (f". <span class='noot'>{_e(e.notes)}</span>" if e.notes else "") + "</li>"
             for e in snapshot.evenings)
