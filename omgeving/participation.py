@@ -27,6 +27,7 @@ refuse; nothing here needs Jupyter, so every rule is tested without a browser.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 import secrets
@@ -58,6 +59,9 @@ from omgeving.store import (
 
 if TYPE_CHECKING:
     from omgeving.config import ProjectConfig
+    from omgeving.project import Project
+
+log = logging.getLogger(__name__)
 
 _LOCAL = ZoneInfo(settings.TIMEZONE)
 
@@ -70,7 +74,9 @@ __all__ = [
     "RoundNow",
     "accept_theme",
     "background_answers",
+    "change_options",
     "change_reaction",
+    "check_changes",
     "check_geometry",
     "check_rate",
     "check_round",
@@ -792,6 +798,52 @@ def shown_to(reaction: Reaction, participant: str | None = None) -> bool:
         and bool(participant)
         and reaction.participant == participant
     )
+
+
+def change_options(project: Project) -> list[tuple[str, str]]:
+    """Return what a response can say it changed: ``(label, key)`` per named intervention.
+
+    The key is ``scenario:<slug>/<name>`` (as the GIO export of the scenario reads it); a
+    scenario that cannot be read offers nothing (the staff app still opens).
+    """
+    from omgeving._errors import OmgevingError
+    from omgeving.scenario import Scenario
+
+    options: list[tuple[str, str]] = []
+    for s in project.config.scenarios:
+        try:
+            frame = Scenario.load(project, s.slug).interventions
+        except (OmgevingError, OSError, ValueError) as err:
+            log.warning("scenario %s offers no interventions to a response: %s", s.slug, err)
+            continue
+        names = frame["naam"] if "naam" in frame.columns else ()
+        for name in dict.fromkeys(str(n).strip() for n in names if isinstance(n, str)):
+            if name:
+                options.append((f"{s.name}: {name}", f"scenario:{s.slug}/{name}"))
+    return options
+
+
+def check_changes(
+    project: Project, changes: Iterable[str], options: list[tuple[str, str]] | None = None
+) -> tuple[str, ...]:
+    """Return the changes of a response; refuse an intervention the scenarios do not have.
+
+    ``gio:<identifier>`` may name any area of the vision (its GIO may be exported later).
+
+    Raises
+    ------
+    ValidationError
+        When a ``scenario:`` change names no intervention of the project's scenarios.
+    """
+    changes = tuple(dict.fromkeys(str(c).strip() for c in changes if str(c).strip()))
+    known = {key for _, key in (change_options(project) if options is None else options)}
+    for c in changes:
+        if c.startswith("scenario:") and c not in known:
+            example = next(iter(sorted(known)), "scenario:<slug>/<naam van de ingreep>")
+            raise ValidationError(
+                f"change {c!r} names no intervention of the project's scenarios; choose one "
+                f"from the list, for example {example!r}", key="staff.error.change_unknown")
+    return changes
 
 
 def responses_for(reaction: Reaction, responses: Iterable[Response]) -> list[Response]:

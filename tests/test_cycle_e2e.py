@@ -119,6 +119,8 @@ def test_round_response_and_the_residents_own_answer(browser, servers, output_di
     desk.locator(".omg-staff-response-verdict button", has_text="deels overgenomen").click()
     answer = f"Er komt een zebrapad bij de school, en 30 km per uur. {PAYLOADS[0]}"
     desk.locator(".omg-staff-response-text textarea").fill(answer)
+    desk.locator(".omg-staff-response-pick select").select_option(
+        label="Compact bouwen: Nieuwbouw Eskerlo-Noord")  # what it changed: picked
     desk.locator(".omg-staff-response-changes input").fill("gio:visiegebied-dorpskern")
     desk.locator(".omg-staff-response-save").click()
     desk.locator(".omg-staff-status", has_text="Het antwoord is opgeslagen").wait_for(
@@ -127,6 +129,8 @@ def test_round_response_and_the_residents_own_answer(browser, servers, output_di
     with open_store(project.store_url()) as store:
         (response,) = store.responses()
         assert response.kind == "concern" and mine.id in response.ids
+        assert response.changes == ("scenario:compact-bouwen/Nieuwbouw Eskerlo-Noord",
+                                    "gio:visiegebied-dorpskern")
         assert response.actor == "Anna de Vries" and store.round_states() == {"ideeen": False}
         assert not any(r.text == "Te laat, maar toch." for r in store.all())
 
@@ -146,6 +150,8 @@ def test_round_response_and_the_residents_own_answer(browser, servers, output_di
     # the round's outcome: its reactions, the answers so far, yours, the newest answer
     assert "Uw reacties in deze ronde: 1. Een antwoord kregen er al 1." in closed
     assert "Er komt een zebrapad bij de school" in closed and PAYLOADS[0] in closed
+    assert ("Compact bouwen: Nieuwbouw Eskerlo-Noord; gebied in de visie "
+            "visiegebied-dorpskern") in closed  # in words, not keys
     assert resident.evaluate("window.__xss") is None
     assert resident.locator(".omg-draw-point").count() == 0
     resident.screenshot(path=str(shots / "phone-ronde-gesloten.png"))

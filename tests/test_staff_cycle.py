@@ -138,14 +138,20 @@ def test_responses_to_a_theme_a_concern_and_a_reaction(app, area, project_copy):
     cycle.response_theme.value = "mobiliteit"
     cycle.response_verdict.value = "deels overgenomen"
     cycle.response_text.value = "Er komt een zebrapad bij de school. <b>Snel</b>."
-    cycle.response_changes.value = "scenario:compact-bouwen/zebrapad, gio:visiegebied-kern"
+    # picked from the scenarios' interventions (a name may hold a comma), and an area
+    turbine = "scenario:energielandschap/Windpark Hoge Marke, turbine 1"
+    assert ("Energielandschap: Windpark Hoge Marke, turbine 1", turbine) in cycle.change_options
+    cycle.response_pick.value = ("scenario:compact-bouwen/Nieuwbouw Eskerlo-Noord", turbine)
+    cycle.response_changes.value = "gio:visiegebied-kern"
     button(cycle.responses_tab, "omg-staff-response-save").click()
     assert "opgeslagen" in status(app)
     (theme,) = app.store.responses()
     in_theme = sum(1 for r in app.store.all() if r.theme == "mobiliteit")
     assert (theme.kind, theme.target, theme.verdict, len(theme.ids), theme.actor) == (
         "theme", "mobiliteit", "deels overgenomen", in_theme, "Anna")
-    assert theme.changes == ("scenario:compact-bouwen/zebrapad", "gio:visiegebied-kern")
+    assert theme.changes == ("scenario:compact-bouwen/Nieuwbouw Eskerlo-Noord", turbine,
+                             "gio:visiegebied-kern")
+    assert cycle.response_pick.value == ()  # the form is empty for the next
     assert "Er komt een zebrapad bij de school. <b>Snel</b>." in shown(cycle.responses_box)
     # a concern: choosing the kind runs the analysis once
     cycle.response_kind.value = "concern"
@@ -169,6 +175,8 @@ def test_responses_to_a_theme_a_concern_and_a_reaction(app, area, project_copy):
     for setup, message in (
         (lambda: setattr(cycle.response_verdict, "value", None), "Kies wat de gemeente"),
         (lambda: setattr(cycle.response_changes, "value", "http://x"), "scenario:slug/ingreep"),
+        (lambda: setattr(cycle.response_changes, "value", "scenario:compact-bouwen/zebrapad"),
+         "staat niet in de toekomstbeelden"),  # typed, or a tampered list
         (lambda: setattr(cycle.response_reaction, "value", "ffffffff"), "Geen reactie"),
     ):
         cycle.response_kind.value = "reaction"

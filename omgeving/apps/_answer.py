@@ -12,7 +12,7 @@ from omgeving.i18n import t
 from omgeving.reactions import Reaction
 from omgeving.store import Response
 
-__all__ = ["VERDICT_COLOURS", "response_card"]
+__all__ = ["VERDICT_COLOURS", "change_label", "response_card"]
 
 #: A colour per verdict, for the map and the badges (white text passes 4.5:1 on each).
 VERDICT_COLOURS = {
@@ -38,8 +38,8 @@ def response_card(r: Response, everyone: dict[str, Reaction], config: ProjectCon
                   if reaction is not None and reaction.status == "visible" else "")
     changed = ""
     if r.changes:
-        changed = (f"<p class='omg-changed'>{say('answers.changed')} "
-                   f"{html.escape(', '.join(r.changes))}</p>")
+        said = "; ".join(change_label(c, config, lang) for c in r.changes)
+        changed = f"<p class='omg-changed'>{say('answers.changed')} {html.escape(said)}</p>"
     n = len(r.ids)
     if r.kind == "theme":  # every reaction of the theme (in its round), now
         n = sum(1 for x in everyone.values() if x.status != "erased" and x.theme == r.target
@@ -52,3 +52,26 @@ def response_card(r: Response, everyone: dict[str, Reaction], config: ProjectCon
         f"{say(f'verdict.{r.verdict}')}</span> {count}</p>"
         f"<h3>{say(f'answers.kind.{r.kind}')}: {html.escape(target)}</h3>"
         f"<p class='omg-card-text'>{html.escape(text)}</p>{changed}</article>")
+
+
+def change_label(change: str, config: ProjectConfig, lang: str = "nl") -> str:
+    """Return what a response changed in words: the scenario's name and the intervention's.
+
+    Examples
+    --------
+    >>> from omgeving.config import ProjectConfig, ScenarioRef
+    >>> config = ProjectConfig(title="T", gemeenten=("GM0177",),
+    ...     scenarios=(ScenarioRef("compact", "Compact bouwen"),))
+    >>> change_label("scenario:compact/Zebrapad Schoolstraat", config)
+    'Compact bouwen: Zebrapad Schoolstraat'
+    >>> change_label("gio:visiegebied-dorpskern", config)
+    'gebied in de visie visiegebied-dorpskern'
+    """
+    kind, _, rest = change.partition(":")
+    if kind == "scenario":
+        slug, _, name = rest.partition("/")
+        scenario = next((s.name for s in config.scenarios if s.slug == slug), slug)
+        return f"{scenario}: {name}"
+    if kind == "gio":
+        return t("answers.change.gio", lang, area=rest)
+    return change

@@ -20,7 +20,14 @@ from omgeving._errors import ValidationError
 from omgeving.apps._plain import plain
 from omgeving.apps._widgets import replace_children
 from omgeving.i18n import day_text
-from omgeving.participation import moderator_name, plan_round, round_now, rounds_of
+from omgeving.participation import (
+    change_options,
+    check_changes,
+    moderator_name,
+    plan_round,
+    round_now,
+    rounds_of,
+)
 from omgeving.reactions import new_reaction_id
 from omgeving.store import VERDICTS, Evening, Response, RoundPlan, Snapshot
 
@@ -280,9 +287,16 @@ class CycleTabs:
         self.response_text_en = w.Textarea(placeholder=app._t("staff.response.text_en"), rows=2,
                                            layout=w.Layout(width="100%")
                                            ).add_class("omg-staff-response-text-en")
+        # what it changed: an intervention of a scenario, picked; or an area of the vision
+        self.change_options = change_options(app.project)
+        self.response_pick = w.SelectMultiple(
+            options=self.change_options, value=(), rows=min(8, max(2, len(self.change_options))),
+            description=app._t("staff.response.pick"), style=style,
+            layout=w.Layout(width="min(100%, 640px)"),
+        ).add_class("omg-staff-response-pick")
         self.response_changes = w.Text(description=app._t("staff.response.changes"),
-                                       placeholder="scenario:compact-bouwen/zebrapad, gio:...",
-                                       style=style, layout=w.Layout(width="100%")
+                                       placeholder="gio:visiegebied-dorpskern",
+                                       style=style, layout=w.Layout(width="min(100%, 640px)")
                                        ).add_class("omg-staff-response-changes")
         save = w.Button(description=app._t("staff.response.save"), button_style="primary",
                         icon="save", layout=w.Layout(width="auto")
@@ -293,8 +307,9 @@ class CycleTabs:
         self._show_target()
         return w.VBox([self.response_kind, self.response_target, self.response_round,
                        self.response_verdict, self.response_text, self.response_text_en,
-                       self.response_changes, w.HTML(f"<p>{app._say('staff.response.changes_hint')}"
-                                                     "</p>"), w.HBox([save])]
+                       self.response_pick, self.response_changes,
+                       w.HTML(f"<p>{app._say('staff.response.changes_hint')}</p>"),
+                       w.HBox([save])]
                       ).add_class("omg-staff-response-form")
 
     def _show_target(self) -> None:
@@ -338,7 +353,9 @@ class CycleTabs:
                                       key="staff.error.response_reaction")
             target = match[0]
             ids = (target,)
-        changes = tuple(c.strip() for c in self.response_changes.value.split(",") if c.strip())
+        areas = [c.strip() for c in self.response_changes.value.split(",") if c.strip()]
+        changes = check_changes(app.project, [*self.response_pick.value, *areas],
+                                self.change_options)
         response = Response(
             id=self.editing_response or new_reaction_id(), kind=kind, target=str(target),
             verdict=self.response_verdict.value or "", text=self.response_text.value, ids=ids,
@@ -348,6 +365,7 @@ class CycleTabs:
         self.editing_response = None
         self.response_text.value = self.response_text_en.value = ""
         self.response_changes.value = self.response_reaction.value = ""
+        self.response_pick.value = ()
         self.response_verdict.value = None
         app.refresh()
         app._show_ok("staff.done.response")

@@ -107,6 +107,8 @@ def respond(project: Project, text: str, *, verdict: str, theme: str | None = No
     """
     import hashlib
 
+    from omgeving.participation import check_changes
+
     if (theme is None) == (reaction is None):
         raise ValidationError("give either theme= or reaction=, not both or neither")
     with open_store(project.store_url()) as store:
@@ -127,7 +129,7 @@ def respond(project: Project, text: str, *, verdict: str, theme: str | None = No
             store.delete_response(key, actor=actor, reason="antwoord verwijderd uit notebook")
             return None
         response = Response(id=key, kind=kind, target=target, verdict=verdict, text=text,
-                            ids=ids, changes=tuple(changes), round=round)
+                            ids=ids, changes=check_changes(project, changes), round=round)
         store.save_response(response, actor=actor)
         return response
 
