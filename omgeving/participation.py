@@ -193,14 +193,16 @@ def plan_round(
 ) -> str:
     """Plan a round from the staff app (or change one planned there); return its slug.
 
-    The slug is made from the title for a new round. A round of ``omgeving.toml`` is
-    changed in that file, not here.
+    The slug is made from the title for a new round (``slug`` None), and must be new; a
+    planned round is changed by its ``slug``. A round of ``omgeving.toml`` is changed in that
+    file, not here.
 
     Raises
     ------
     ValidationError
         When the moderator's name is missing, a field is refused, a scenario is not one of
-        the project's, or the slug is that of a round in ``omgeving.toml``.
+        the project's, the slug is that of a round in ``omgeving.toml``, or a new round's
+        title gives the slug of one planned before.
     """
     import unicodedata
 
@@ -208,6 +210,9 @@ def plan_round(
     if slug is None:  # "Ideeën voor het dorp" → "ideeen-voor-het-dorp"
         plain = unicodedata.normalize("NFKD", str(title or "")).encode("ascii", "ignore")
         slug = re.sub(r"[^a-z0-9]+", "-", plain.decode().lower()).strip("-")[:63].strip("-")
+        if slug in {p.slug for p in store.round_plans()}:  # a new round, not a silent change
+            raise ValidationError(f"a round {slug!r} was planned already; change that one",
+                                  key="staff.error.round_exists")
     if slug in {r.slug for r in config.rounds}:
         raise ValidationError(f"round {slug!r} is set in omgeving.toml; change it there",
                               key="staff.error.round_file")

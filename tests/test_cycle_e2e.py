@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import replace
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -159,6 +160,27 @@ def test_round_response_and_the_residents_own_answer(browser, servers, output_di
     resident.screenshot(path=str(shots / "phone-ronde-uitkomst.png"))
     resident.locator(".omg-answers-link").click()
     resident.wait_for_selector(".omg-answers-list", timeout=120_000)
+    goto(resident, public.url, selector=".omg-closed")  # the closed map stays open
+    # the staff member plans the next round in the staff app, open from today
+    desk.locator(".lm-TabBar-tab", has_text="Rondes").click()
+    desk.locator(".omg-staff-round-title input").fill("Evaluatie met de buurt")
+    today = date.today()
+    desk.locator(".omg-staff-round-start input").fill(today.isoformat())
+    desk.locator(".omg-staff-round-end input").fill((today + timedelta(days=14)).isoformat())
+    desk.locator(".omg-staff-round-form .widget-checkbox", has_text="Compact bouwen").locator(
+        "input").check()
+    desk.locator(".omg-staff-round-save").click()
+    desk.locator(".omg-staff-status", has_text="De ronde is opgeslagen").wait_for(timeout=30_000)
+    desk.locator(".omg-staff-rounds", has_text="Evaluatie met de buurt").wait_for(timeout=30_000)
+    desk.screenshot(path=str(shots / "staff-rondes.png"), full_page=True)
+    with open_store(project.store_url()) as store:
+        (plan,) = store.round_plans()
+        assert (plan.slug, plan.start, plan.scenarios) == (
+            "evaluatie-met-de-buurt", today.isoformat(), ("compact-bouwen",))
+        assert plan.actor == "Anna de Vries"
+    # the resident's open map notices within ROUND_SECONDS: it invites again, in that round
+    resident.locator(".omg-round", has_text="Evaluatie met de buurt").wait_for(timeout=30_000)
+    assert resident.locator(".omg-draw-point").count() == 1
     assert errors == []
     for page in (resident, stale, desk):
         page.context.close()

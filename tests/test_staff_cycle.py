@@ -95,6 +95,9 @@ def test_a_round_is_planned_and_changed_in_the_staff_app(app):
     cycle.round_start.value, cycle.round_end.value = today, today
     button(cycle.rounds_tab, "omg-staff-round-save").click()
     assert "omgeving.toml" in status(app) and len(app.store.round_plans()) == 1
+    cycle.round_title.value = plan.title  # a second round of the same title: not a change
+    button(cycle.rounds_tab, "omg-staff-round-save").click()
+    assert "al een ronde met deze titel" in status(app) and app.store.round_plans() == [plan]
     cycle.round_title.value = "!!!"
     button(cycle.rounds_tab, "omg-staff-round-save").click()
     assert "titel met letters of cijfers" in status(app)

@@ -78,6 +78,7 @@ class CycleTabs:
         now = round_now(config, snapshot.rounds)
         planned = {p.slug: p for p in snapshot.plans}
         own = {r.slug for r in app.project.config.rounds}
+        names = {s.slug: s.name for s in app.project.config.scenarios}
         rows: list[w.Widget] = []
         for r in config.rounds:
             is_open = now.current is not None and now.current.slug == r.slug
@@ -88,10 +89,11 @@ class CycleTabs:
                 "staff.rounds.row", title=r.title, start=day_text(r.start), end=day_text(r.end),
                 state=app._t("staff.rounds.state_open" if is_open else "staff.rounds.state_closed"),
                 how=app._t(how), n=counted,
-                scenarios=", ".join(r.scenarios) or app._t("staff.rounds.all"),
+                scenarios=", ".join(names.get(x, x) for x in r.scenarios)
+                or app._t("staff.rounds.all"),
             )
             where = app._t("staff.rounds.in_file" if r.slug in own else "staff.rounds.in_app")
-            reason = w.Textarea(placeholder=app._t("staff.row.reason"), rows=1,
+            reason = w.Textarea(placeholder=app._t("staff.rounds.reason"), rows=1,
                                 layout=w.Layout(width="100%")).add_class("omg-staff-round-reason")
             action = "close" if is_open else "open"
             button = w.Button(description=app._t(f"staff.rounds.do_{action}"),
