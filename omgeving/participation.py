@@ -806,10 +806,12 @@ def shown_to(reaction: Reaction, participant: str | None = None) -> bool:
 
 
 def change_options(project: Project) -> list[tuple[str, str]]:
-    """Return what a response can say it changed: ``(label, key)`` per named intervention.
+    """Return what a response can say it changed: ``(label, key)``, to pick from.
 
-    The key is ``scenario:<slug>/<name>`` (as the GIO export of the scenario reads it); a
-    scenario that cannot be read offers nothing (the staff app still opens).
+    Every named intervention of the scenarios, as ``scenario:<slug>/<name>``, and every area
+    of a GIO exported from a layer (``omgeving gio --layer``), as ``gio:<work id>/<name>``:
+    the keys the GIO export reads. A scenario that cannot be read offers nothing (the staff
+    app still opens).
     """
     from omgeving._errors import OmgevingError
     from omgeving.scenario import Scenario
@@ -825,7 +827,14 @@ def change_options(project: Project) -> list[tuple[str, str]]:
         for name in dict.fromkeys(str(n).strip() for n in names if isinstance(n, str)):
             if name:
                 options.append((f"{s.name}: {name}", f"scenario:{s.slug}/{name}"))
-    return options
+    # the areas of the vision exported as GIO (a scenario's own GIO is its interventions)
+    from omgeving.exchange.gio import exported_areas
+
+    slugs = {s.slug for s in project.config.scenarios}
+    for title, work, name in exported_areas(project):
+        if re.sub(r"-(punten|lijnen)$", "", work) not in slugs:
+            options.append((f"{title}: {name}", f"gio:{work}/{name}"))
+    return list(dict.fromkeys(options))
 
 
 def check_changes(

@@ -508,9 +508,9 @@ def test_the_faulty_geonovum_example_fails(schemas):
 
 
 def test_public_names():
-    assert sorted(gio.__all__) == ["GioFiles", "SCHEMAS_ENV", "export_gio", "read_gio",
-                                   "responses_per_area", "validate_gio", "validate_io",
-                                   "validate_ow", "write_gio"]
+    assert sorted(gio.__all__) == ["GioFiles", "SCHEMAS_ENV", "export_gio", "exported_areas",
+                                   "read_gio", "responses_per_area", "validate_gio",
+                                   "validate_io", "validate_ow", "write_gio"]
 
 
 # -- finding the schemas ---------------------------------------------------------------------

@@ -194,3 +194,32 @@ def test_responses_to_a_theme_a_concern_and_a_reaction(app, area, project_copy):
     button(cycle.responses_box, "omg-staff-response-withdraw").click()  # the newest first
     assert len(app.store.responses()) == 2
     assert app.store.audit_log()[-1].action == "response-withdrawn"
+
+
+def test_a_response_names_an_area_of_an_exported_gio_and_the_gio_lists_it(app, project_copy):
+    """The chain reaction → response → area of the vision, picked in the staff app."""
+    import csv
+
+    from omgeving.exchange.gio import export_gio
+
+    cycle = app.cycle
+    assert not [k for _, k in cycle.change_options if k.startswith("gio:")]
+    export_gio(project_copy, layer="kernen")  # the planner exports the vision's areas
+    app.tabs.selected_index = 7  # Antwoorden: offered from now on
+    label, key = next((lab, k) for lab, k in cycle.change_options if k.startswith("gio:"))
+    assert label.startswith("Kernen: ") and key == f"gio:kernen/{label.split(': ', 1)[1]}"
+    cycle.response_kind.value = "theme"
+    cycle.response_theme.value = "wonen"
+    cycle.response_verdict.value = "overgenomen"
+    cycle.response_text.value = "We bouwen eerst in deze kern."
+    cycle.response_pick.value = (key,)
+    button(cycle.responses_tab, "omg-staff-response-save").click()
+    assert "opgeslagen" in status(app)
+    assert app.store.responses()[-1].changes == (key,)
+    written = export_gio(project_copy, layer="kernen")  # again: the responses beside it
+    (listing,) = [p for p in written if p.name == "antwoorden-kernen.csv"]
+    with listing.open(encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f, delimiter=";"))
+    assert [(r["gebied"], r["oordeel"], r["tekst"]) for r in rows] == [
+        (label.split(": ", 1)[1], "overgenomen", "We bouwen eerst in deze kern.")]
+    assert rows[0]["identificatie"]  # its geometry in the GIO

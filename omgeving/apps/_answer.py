@@ -66,6 +66,8 @@ def change_label(change: str, config: ProjectConfig, lang: str = "nl") -> str:
     'Compact bouwen: Zebrapad Schoolstraat'
     >>> change_label("gio:visiegebied-dorpskern", config)
     'gebied in de visie visiegebied-dorpskern'
+    >>> change_label("gio:kernen/Eskerlo", config)
+    'gebied Eskerlo in de visie (kernen)'
     """
     kind, _, rest = change.partition(":")
     if kind == "scenario":
@@ -73,5 +75,8 @@ def change_label(change: str, config: ProjectConfig, lang: str = "nl") -> str:
         scenario = next((s.name for s in config.scenarios if s.slug == slug), slug)
         return f"{scenario}: {name}"
     if kind == "gio":
+        work, _, name = rest.partition("/")
+        if name:  # an area of a GIO exported from a layer: its name, and the GIO's
+            return t("answers.change.gio_area", lang, area=name, gio=work)
         return t("answers.change.gio", lang, area=rest)
     return change

@@ -322,6 +322,15 @@ class CycleTabs:
             self.app.analyse_if_needed()
         self.response_target.children = [target]
 
+    def opened(self) -> None:
+        """Offer again what a response can change (a GIO may have been exported since)."""
+        options = change_options(self.app.project)
+        if options != self.change_options:
+            chosen = [v for v in self.response_pick.value if v in {k for _, k in options}]
+            self.change_options = options
+            self.response_pick.options = options
+            self.response_pick.value = tuple(chosen)
+
     def set_concerns(self, concerns: list[tuple[str, tuple[str, ...]]]) -> None:
         """Offer the analysis' concerns (label, ids) as targets of a response."""
         self.concern_ids = {label: ids for label, ids in concerns}

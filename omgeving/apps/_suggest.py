@@ -240,8 +240,11 @@ class Suggestions:
         if change["new"] == 4:
             if self.findings is None:  # the suggestions: analyse once
                 self.analyse()
-        elif self.stale:  # decisions were taken in Suggesties: draw the others again
+            return
+        if self.stale:  # decisions were taken in Suggesties: draw the others again
             self.refresh()
+        if change["new"] == 7:  # Antwoorden: what a response can change, as it is now
+            self.cycle.opened()
 
     def _on_link(self, group: DuplicateGroup, same: bool, row: w.Box, _button: Any) -> None:
         actor = self.actor()

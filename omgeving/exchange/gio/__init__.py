@@ -109,6 +109,7 @@ __all__ = [
     "SCHEMAS_ENV",
     "GioFiles",
     "export_gio",
+    "exported_areas",
     "read_gio",
     "responses_per_area",
     "validate_gio",
@@ -299,6 +300,28 @@ def export_gio(
             atomic_write(path, shaped.to_csv(index=False, sep=";"), encoding="utf-8-sig")
             written.append(path)
     return written
+
+
+def exported_areas(project: Project) -> list[tuple[str, str, str]]:
+    """Return the areas of the GIOs exported in the project: ``(title, work id, name)``.
+
+    Read from the OW files under ``exports/gio/`` (their ``Gebied`` and its ``noemer``), so a
+    response can name an area of the vision it changed as ``gio:<work id>/<name>``, which
+    :func:`responses_per_area` finds. A file that cannot be read is skipped.
+    """
+    found: list[tuple[str, str, str]] = []
+    for ow in sorted((project.exports_dir / "gio").glob("*/OW-*.xml")):
+        work = ow.stem[len("OW-"):]
+        try:
+            doc = _parse(ow.read_bytes(), ow.name)
+        except (OSError, ValidationError):
+            continue
+        title = doc.findtext(f".//{_q('sl', 'dataset')}") or work
+        for gebied in doc.iter(_q("l", "Gebied")):
+            name = (gebied.findtext(_q("l", "noemer")) or "").strip()
+            if name:
+                found.append((title, work, name))
+    return found
 
 
 def responses_per_area(
