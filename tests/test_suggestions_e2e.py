@@ -61,6 +61,7 @@ def test_a_moderator_links_duplicates_and_gives_a_suggested_theme(browser, staff
     # the decision shows in its own row, in place of its buttons; the rows do not move
     first.locator(".omg-staff-settled", has_text="één punt").wait_for(timeout=30_000)
     assert first.locator(".omg-staff-link").count() == 0
+    first.screenshot(path=str(output_dir / "screenshots" / "staff-suggestie-gekoppeld.png"))
     try:
         page.locator(".omg-staff-status", has_text="één punt").wait_for(timeout=30_000)
     except Exception as err:
