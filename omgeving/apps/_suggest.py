@@ -71,7 +71,8 @@ class Suggestions:
     _show_error: Callable[[str], None]
     actor: Callable[[], str]
     refresh: Callable[..., None]
-    stale: bool
+    stale: set[int]
+    _draw: Callable[[int], None]
 
     def _suggest_tab(self) -> w.Widget:
         self.suggest_info = w.HTML(f"<p>{self._say('staff.suggest.intro')}</p>").add_class(
@@ -127,6 +128,7 @@ class Suggestions:
         self, snapshot: Snapshot | None = None, groups: list[DuplicateGroup] | None = None
     ) -> None:
         """Redraw the open duplicate groups and theme suggestions (after the analysis ran)."""
+        self.stale.discard(4)
         if self.findings is None:
             return
         snapshot = self.store.snapshot() if snapshot is None else snapshot
@@ -237,13 +239,12 @@ class Suggestions:
         return box.add_class("omg-staff-row").add_class(f"omg-staff-suggest-{s.id}")
 
     def _on_tab(self, change: dict[str, Any]) -> None:
-        if change["new"] == 4:
-            if self.findings is None:  # the suggestions: analyse once
-                self.analyse()
-            return
-        if self.stale:  # decisions were taken in Suggesties: draw the others again
-            self.refresh()
-        if change["new"] == 7:  # Antwoorden: what a response can change, as it is now
+        index = change["new"]
+        if index == 4 and self.findings is None:  # the suggestions: analyse once
+            self.analyse()
+        elif index in self.stale:  # a list tab, changed since it was drawn
+            self._draw(index)
+        if index == 7:  # Antwoorden: what a response can change, as it is now
             self.cycle.opened()
 
     def _on_link(self, group: DuplicateGroup, same: bool, row: w.Box, _button: Any) -> None:

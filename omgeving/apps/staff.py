@@ -61,6 +61,9 @@ if TYPE_CHECKING:
 __all__ = ["PAGE_SIZE", "SHORT_TEXT", "StaffApp", "staff"]  # SHORT_TEXT: from ._suggest
 
 PAGE_SIZE = 20
+#: The tabs that are pages of rows (queue, all reactions, log, Suggesties): drawn when opened.
+SUGGEST_TAB = 4
+LISTS = (0, 1, 2, SUGGEST_TAB)
 FILTERS = ("all", "visible", "pending", "hidden", "withdrawn", "erased")
 #: Which moderation buttons a row gets, by the reaction's status.
 ROW_ACTIONS = {
@@ -156,7 +159,8 @@ class StaffApp(Suggestions):
         self.pages = {"queue": 0, "all": 0, "audit": 0, "dups": 0, "themes": 0}
         self.findings: _Findings | None = None  # the analysis, run when its tab is opened
         self.hints: dict[str, list[str]] = {}  # reaction id → lines its row shows
-        self.stale = False  # the tabs but Suggesties are to be drawn again when opened
+        self.stale: set[int] = set()  # the list tabs to draw again when they are opened
+        self._drawn_from: tuple[Snapshot, list] = (Snapshot("", [], []), [])
         self.queue_rows: dict[str, _Row] = {}
         self.all_rows: dict[str, _Row] = {}
         self._guard = friendly(self._show_error)
@@ -408,27 +412,37 @@ class StaffApp(Suggestions):
     # -- rendering -------------------------------------------------------------------------
 
     def refresh(self, *, lists: bool = True) -> None:
-        """Read the store again and redraw the queue, the list of reactions and the log.
+        """Read the store again: update every tab's count, and draw the open tab again.
 
-        Unless ``lists`` is false: after a decision in a suggestion's row, which shows it in
-        place, only the counts are updated and the other tabs are drawn again when they are
-        opened (a page of rows is hundreds of widgets for the browser to draw).
+        The queue, "Alle reacties", the log and Suggesties are each a page of rows (hundreds
+        of widgets for the browser); they are drawn again when they are opened next
+        (:meth:`_draw`). Unless ``lists`` is false: after a decision in a suggestion's row,
+        which shows it in place, the open Suggesties keeps its rows.
         """
         snapshot = self.store.snapshot()  # the reactions and the log as of one moment
         groups = self._groups(snapshot)  # once: the rows' hints and the Suggesties tab
         self.hints = self._hints(snapshot, groups)
-        if not lists:
-            self._count_suggestions(snapshot, groups)
-            pending = sum(1 for r in snapshot.reactions if r.status == "pending")
-            self.tabs.set_title(0, self._t("staff.section.queue", n=pending))
-            self.stale = True
-            return
-        self.stale = False
-        self._render_queue()
-        self._render_all(snapshot.reactions)
-        self._render_audit(snapshot)
-        self._render_suggestions(snapshot, groups)
-        self.cycle.render(snapshot)
+        self._drawn_from = (snapshot, groups)
+        pending = sum(1 for r in snapshot.reactions if r.status == "pending")
+        self.tabs.set_title(0, self._t("staff.section.queue", n=pending))
+        self._count_suggestions(snapshot, groups)
+        self.cycle.render(snapshot)  # rounds, evenings, responses: short lists
+        self.stale = set(LISTS)
+        current = self.tabs.selected_index
+        if current in LISTS and (lists or current != SUGGEST_TAB):
+            self._draw(current)
+
+    def _draw(self, index: int) -> None:
+        """Draw the list tab ``index`` from the last refresh's snapshot."""
+        snapshot, groups = self._drawn_from
+        if index == 0:
+            self._render_queue()
+        elif index == 1:
+            self._render_all(snapshot.reactions)
+        elif index == 2:
+            self._render_audit(snapshot)
+        elif index == SUGGEST_TAB:
+            self._render_suggestions(snapshot, groups)
 
     def _page(self, kind: str, items: list, size: int = PAGE_SIZE) -> list:
         """Return the items of the current page of list ``kind`` and update its navigation."""
@@ -441,6 +455,7 @@ class StaffApp(Suggestions):
         return items[page * size : (page + 1) * size]
 
     def _render_queue(self) -> None:
+        self.stale.discard(0)
         items = self.store.queue()
         self.queue_rows = {
             r.id: self._row(r, ROW_ACTIONS["pending"]) for r in self._page("queue", items)
@@ -451,6 +466,7 @@ class StaffApp(Suggestions):
         self.tabs.set_title(0, self._t("staff.section.queue", n=len(items)))
 
     def _render_all(self, reactions: list[Reaction] | None = None) -> None:
+        self.stale.discard(1)
         wanted, scenario = self.filter.value, self.scenario_filter.value
         reactions = self.store.all() if reactions is None else reactions
         items = [r for r in reversed(reactions)
@@ -468,6 +484,7 @@ class StaffApp(Suggestions):
         The texts come with the log, in one read (:meth:`Store.snapshot`), however many
         entries there are; hidden and withdrawn reactions show theirs, erased ones none.
         """
+        self.stale.discard(2)
         snapshot = self.store.snapshot() if snapshot is None else snapshot
         reactions = {r.id: r for r in snapshot.reactions}
         entries = list(reversed(snapshot.audit))
