@@ -680,3 +680,33 @@ def test_the_paper_form_takes_the_background_answers_apart_from_the_form(app, ar
     app.paper_text.value = "Nog een formulier."
     app.paper_save.click()
     assert len(app.store.profiles()) == 1 and app.store.count() == 2
+
+
+def test_an_action_draws_the_open_tab_only_and_leaves_no_widget_behind(app, area):
+    from ipywidgets.widgets.widget import _instances  # every open model of this kernel
+
+    for _ in range(PAGE_SIZE + 3):  # a full page in every list
+        add(app, area)
+    opened = [0]
+    real_open = w.Widget.open
+
+    def counting(widget):
+        opened[0] += 1
+        return real_open(widget)
+
+    app.tabs.selected_index = 6  # Avonden: a short list
+    w.Widget.open = counting
+    try:
+        app.refresh()
+        lazy = opened[0]
+        opened[0] = 0
+        app.look()  # the moderator opens every list tab in turn
+        drawn = opened[0]
+    finally:
+        w.Widget.open = real_open
+    assert lazy < 30 < 10 * lazy < drawn, (lazy, drawn)  # the lists are hundreds of models
+    before = len(_instances)
+    for _ in range(3):  # drawn again and again: their old widgets, layouts, styles closed
+        app.refresh()
+        app.look()
+    assert len(_instances) == before

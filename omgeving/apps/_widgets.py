@@ -57,7 +57,15 @@ def replace_children(box: w.Box, children: list[w.Widget]) -> None:
 
 
 def close_tree(widget: w.Widget) -> None:
-    """Close ``widget`` and every widget in it (once it has left the page)."""
+    """Close ``widget`` and every widget in it (once it has left the page).
+
+    Their own layouts and styles too (each is a model of its own, and would stay in the
+    kernel); a :func:`shared` one stays open for the widgets that use it.
+    """
     for child in getattr(widget, "children", ()):
         close_tree(child)
+    shared_ones = {id(x) for x in _SHARED.values()}
+    for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
+        if isinstance(part, w.Widget) and id(part) not in shared_ones:
+            part.close()
     widget.close()
