@@ -8,16 +8,12 @@ refuse; nothing here needs Jupyter, so every rule is tested without a browser.
   any ``comm_msg``), so every field a resident sends is checked here, in Python.
 - **Submitting**: :func:`submit_reaction` (the rate limit, and the status a new reaction gets
   by :func:`initial_status`), :func:`change_reaction` and :func:`report_reaction`.
-- **Moderating**: :func:`moderator_name`, :func:`moderation_reason` and :func:`moderate`; a
-  paper form is typed in, and its audit entry written, in one transaction by
-  :func:`enter_paper_form`.
-- **What the analysis suggests**: a moderator accepts or rejects a theme suggestion
-  (:func:`accept_theme`, :func:`reject_theme`) and judges a possible duplicate
-  (:func:`judge_duplicate`); :func:`background_answers` stores the optional background
+- **Moderating** is :mod:`omgeving.moderation` (its name and reason checks are here too,
+  as before); a paper form is typed in, and its audit entry written, in one transaction by
+  :func:`enter_paper_form`. :func:`background_answers` stores the optional background
   questions, apart from who answered them.
-- **Rounds**: :func:`round_now` says which round is open (the period in ``omgeving.toml``,
-  or a staff member's decision in the store), and which came before and comes next; a new
-  reaction outside an open round is refused.
+- **Rounds** are :mod:`omgeving.cycle`: a new reaction, a change or an agreement outside an
+  open round is refused (:func:`~omgeving.cycle.check_round`).
 - **Who sees what**: which reactions the public may see is decided by :func:`shown_to` (or
   :func:`public_view`) and nowhere else: the resident app's map and list, the table, the wall
   and the public outputs all ask it, whatever the action that led to the update (a language
@@ -27,43 +23,39 @@ refuse; nothing here needs Jupyter, so every rule is tested without a browser.
 from __future__ import annotations
 
 import json
-import logging
 import math
 import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import shapely
 from shapely.geometry import shape
 
-from omgeving import settings
 from omgeving._errors import ValidationError
-from omgeving.config import RoundConfig
+from omgeving.cycle import check_round
 from omgeving.i18n import t
+from omgeving.moderation import (
+    MAX_NAME,
+    RESERVED_NAMES,
+    moderate,
+    moderation_reason,
+    moderator_name,
+)
 from omgeving.reactions import CHANNELS, MAX_VERTICES, STATUSES, Reaction, clean_text
 from omgeving.store import (
     AGE_BANDS,
     RELATIONS,
-    UNSPECIFIED_THEMES,
-    Evening,
-    Response,
-    RoundPlan,
     Store,
     check_reason,
 )
 
 if TYPE_CHECKING:
     from omgeving.config import ProjectConfig
-    from omgeving.project import Project
 
-log = logging.getLogger(__name__)
-
-_LOCAL = ZoneInfo(settings.TIMEZONE)
 
 __all__ = [
     "MAX_NAME",
@@ -71,30 +63,18 @@ __all__ = [
     "RATE_WINDOW",
     "RESERVED_NAMES",
     "Area",
-    "RoundNow",
-    "accept_theme",
     "background_answers",
-    "change_options",
     "change_reaction",
-    "check_changes",
     "check_geometry",
     "check_rate",
-    "check_round",
     "enter_paper_form",
-    "evening_today",
     "initial_status",
-    "judge_duplicate",
     "moderate",
     "moderation_reason",
     "moderator_name",
-    "plan_round",
     "public_view",
-    "reject_theme",
     "report_reaction",
     "report_reason",
-    "responses_for",
-    "round_now",
-    "rounds_of",
     "shown_to",
     "submit_reaction",
     "validate_reaction",
@@ -105,152 +85,7 @@ __all__ = [
 PUBLIC_STATUSES = frozenset({"visible"})
 #: The window of the rate limit: ``rate_limit`` reactions per participant in it.
 RATE_WINDOW = timedelta(minutes=1)
-#: The longest moderator's name, and the names that are the system's own in the audit log.
-MAX_NAME = 60
-RESERVED_NAMES = ("systeem", "system")
 _ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-# -- rounds ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RoundNow:
-    """Where a project stands: the open round, and the one before and after (or None).
-
-    A project without rounds is always open, in no round (``current`` None, ``open`` True).
-    """
-
-    open: bool
-    current: RoundConfig | None = None
-    previous: RoundConfig | None = None
-    next: RoundConfig | None = None
-
-
-def round_now(
-    config: ProjectConfig, decided: Mapping[str, bool], today: date | None = None
-) -> RoundNow:
-    """Return which round is open ``today`` (local date), given staff's ``decided`` states.
-
-    A round is open when a staff member opened it (:meth:`Store.set_round`), or, without a
-    decision, when ``open = true`` in ``omgeving.toml`` or today lies in its period. When
-    several are open, the one that started last counts.
-
-    Examples
-    --------
-    >>> from omgeving.config import ProjectConfig, RoundConfig
-    >>> config = ProjectConfig(title="T", gemeenten=("GM0177",), rounds=(
-    ...     RoundConfig("ideeen", "Ideeën", "2027-01-01", "2027-02-28"),
-    ...     RoundConfig("visie", "Concept-visie", "2027-05-01", "2027-06-30")))
-    >>> now = round_now(config, {}, date(2027, 3, 15))
-    >>> now.open, now.previous.slug, now.next.slug
-    (False, 'ideeen', 'visie')
-    >>> round_now(config, {"visie": True}, date(2027, 3, 15)).current.slug
-    'visie'
-    """
-    if not config.rounds:
-        return RoundNow(open=True)
-    day = (today or datetime.now(_LOCAL).date()).isoformat()
-
-    def is_open(r: RoundConfig) -> bool:
-        if r.slug in decided:
-            return decided[r.slug]
-        if r.open is not None:
-            return r.open
-        return r.start <= day <= r.end
-
-    opened = [r for r in config.rounds if is_open(r)]
-    if opened:
-        current = max(opened, key=lambda r: r.start)
-        index = config.rounds.index(current)
-        before = config.rounds[index - 1] if index else None
-        after = config.rounds[index + 1] if index + 1 < len(config.rounds) else None
-        return RoundNow(open=True, current=current, previous=before, next=after)
-    started = [r for r in config.rounds if r.start <= day]
-    later = [r for r in config.rounds if r.start > day]
-    return RoundNow(open=False, previous=started[-1] if started else None,
-                    next=later[0] if later else None)
-
-
-def rounds_of(config: ProjectConfig, plans: Iterable[RoundPlan]) -> ProjectConfig:
-    """Return ``config`` with the rounds planned in the staff app beside its own, by start.
-
-    A planned round with the slug of one in ``omgeving.toml`` is left out: the file wins
-    (:func:`plan_round` refuses such a slug, but the file may gain it later).
-    """
-    own = {r.slug for r in config.rounds}
-    planned = [RoundConfig(p.slug, p.title, p.start, p.end, title_en=p.title_en,
-                           scenarios=p.scenarios) for p in plans if p.slug not in own]
-    if not planned:
-        return config
-    rounds = sorted([*config.rounds, *planned], key=lambda r: (r.start, r.end))
-    return replace(config, rounds=tuple(rounds))
-
-
-def plan_round(
-    store: Store, config: ProjectConfig, *, title: str, start: date | str, end: date | str,
-    scenarios: Iterable[str] = (), title_en: str = "", slug: str | None = None, actor: str,
-) -> str:
-    """Plan a round from the staff app (or change one planned there); return its slug.
-
-    The slug is made from the title for a new round (``slug`` None), and must be new; a
-    planned round is changed by its ``slug``. A round of ``omgeving.toml`` is changed in that
-    file, not here.
-
-    Raises
-    ------
-    ValidationError
-        When the moderator's name is missing, a field is refused, a scenario is not one of
-        the project's, the slug is that of a round in ``omgeving.toml``, or a new round's
-        title gives the slug of one planned before.
-    """
-    import unicodedata
-
-    actor = moderator_name(actor)
-    if slug is None:  # "Ideeën voor het dorp" → "ideeen-voor-het-dorp"
-        plain = unicodedata.normalize("NFKD", str(title or "")).encode("ascii", "ignore")
-        slug = re.sub(r"[^a-z0-9]+", "-", plain.decode().lower()).strip("-")[:63].strip("-")
-        if slug in {p.slug for p in store.round_plans()}:  # a new round, not a silent change
-            raise ValidationError(f"a round {slug!r} was planned already; change that one",
-                                  key="staff.error.round_exists")
-    if slug in {r.slug for r in config.rounds}:
-        raise ValidationError(f"round {slug!r} is set in omgeving.toml; change it there",
-                              key="staff.error.round_file")
-    known = {s.slug for s in config.scenarios}
-    unknown = [s for s in scenarios if s not in known]
-    if unknown:
-        raise ValidationError(f"scenario {unknown[0]!r} is not one of the project's "
-                              f"({', '.join(sorted(known)) or 'none'})", key="error.invalid")
-    days = [d.isoformat() if isinstance(d, date) else d for d in (start, end)]
-    store.save_round_plan(RoundPlan(slug, title, days[0], days[1], title_en=title_en,
-                                    scenarios=tuple(scenarios)), actor=actor)
-    return slug
-
-
-def evening_today(store: Store, today: date | None = None) -> Evening | None:
-    """Return the evening in progress: today's in the register (the last registered), or None.
-
-    The table, the wall and the phones that scan the wall's QR code give their reactions
-    this evening, so the report counts what was said in the hall.
-    """
-    day = (today or datetime.now(_LOCAL).date()).isoformat()
-    found = [e for e in store.evenings() if e.day == day]
-    return found[-1] if found else None
-
-
-def check_round(store: Store, config: ProjectConfig) -> str | None:
-    """Return the slug of the open round (None without rounds); refuse when none is open.
-
-    Raises
-    ------
-    ValidationError
-        With key ``error.closed`` when the project has rounds and none is open now.
-    """
-    config = rounds_of(config, store.round_plans())
-    now = round_now(config, store.round_states() if config.rounds else {})
-    if not now.open:
-        raise ValidationError("no round is open now; nothing is stored", key="error.closed")
-    return now.current.slug if now.current else None
 
 
 # -- where a reaction may be -----------------------------------------------------------------
@@ -568,145 +403,6 @@ def report_reaction(
 # -- moderating ------------------------------------------------------------------------------
 
 
-def moderator_name(name: object) -> str:
-    """Return a moderator's name for the audit log; refuse an empty, long or reserved one.
-
-    Raises
-    ------
-    ValidationError
-        With key ``staff.error.name`` (empty), ``staff.error.name_long`` (over
-        :data:`MAX_NAME` characters) or ``staff.error.name_reserved`` (the system's own name,
-        in :data:`RESERVED_NAMES`).
-
-    Examples
-    --------
-    >>> moderator_name("  Anna de Vries ")
-    'Anna de Vries'
-    """
-    clean = check_reason(
-        name,
-        what="name",
-        limit=MAX_NAME,
-        empty="staff.error.name",
-        too_long="staff.error.name_long",
-    )
-    if clean.casefold() in RESERVED_NAMES:
-        raise ValidationError(f"name {clean!r} is reserved", key="staff.error.name_reserved")
-    return clean
-
-
-def moderation_reason(action: str, reason: object, *, lang: str = "nl") -> str:
-    """Return the reason of a moderation action; an approval without one is "goedgekeurd".
-
-    Raises
-    ------
-    ValidationError
-        With key ``staff.error.reason`` (empty) or ``staff.error.reason_long`` (over
-        :data:`~omgeving.store.MAX_REASON` characters).
-
-    Examples
-    --------
-    >>> moderation_reason("approve", " "), moderation_reason("hide", "reclame")
-    ('goedgekeurd', 'reclame')
-    """
-    optional = action == "approve"
-    clean = check_reason(
-        reason,
-        empty=None if optional else "staff.error.reason",
-        too_long="staff.error.reason_long",
-    )
-    return clean or t("staff.approve.reason", lang)
-
-
-def moderate(
-    store: Store,
-    reaction_id: str,
-    action: str,
-    *,
-    actor: object,
-    reason: object,
-    lang: str = "nl",
-) -> bool:
-    """Hide, restore or approve a reaction as ``actor``, with a reason, and audit it.
-
-    Returns False when the action no longer applies (another moderator, or the author
-    withdrawing, was first).
-
-    Raises
-    ------
-    ValidationError
-        When the name (:func:`moderator_name`) or the reason (:func:`moderation_reason`) is
-        refused, the name first.
-    """
-    name = moderator_name(actor)
-    why = moderation_reason(action, reason, lang=lang)
-    return store.moderate(reaction_id, action, actor=name, reason=why)
-
-
-def accept_theme(
-    store: Store,
-    config: ProjectConfig,
-    reaction_id: str,
-    theme: object,
-    *,
-    actor: object,
-    lang: str = "nl",
-) -> bool:
-    """Give a reaction without a theme the suggested ``theme``, as ``actor``, audited.
-
-    Returns False when the reaction has a theme of its own by now (a resident's choice is
-    never overwritten; see :meth:`Store.set_theme`) or is gone.
-
-    Raises
-    ------
-    ValidationError
-        When the name is refused, or ``theme`` is not one of the project's themes.
-    """
-    name = moderator_name(actor)
-    if theme not in config.themes or theme in UNSPECIFIED_THEMES:
-        raise ValidationError(f"theme {theme!r} is not one of the project's", key="error.theme")
-    reason = t("staff.suggest.accepted_reason", lang)
-    return store.set_theme(reaction_id, str(theme), actor=name, reason=reason)
-
-
-def reject_theme(
-    store: Store, reaction_id: str, theme: object, *, actor: object, lang: str = "nl"
-) -> None:
-    """Note in the audit log that a moderator rejected the theme suggested for a reaction.
-
-    The staff app then suggests no theme for it again.
-    """
-    name = moderator_name(actor)
-    reason = t("staff.suggest.rejected_reason", lang, theme=check_reason(theme, what="theme"))
-    store.log("reject-theme", actor=name, reason=reason, reaction_id=reaction_id)
-
-
-def judge_duplicate(
-    store: Store,
-    a: str,
-    b: str,
-    *,
-    same: bool,
-    actor: object,
-    reason: object = "",
-    lang: str = "nl",
-) -> bool:
-    """Record that reactions ``a`` and ``b`` make the same point (``same``), or not, audited.
-
-    Nothing is deleted or hidden: the report counts linked reactions as one point. Without a
-    reason the log says "zelfde punt" or "geen dubbel".
-
-    Raises
-    ------
-    ValidationError
-        When the name is refused, the reason too long, or ``a`` is ``b``.
-    """
-    name = moderator_name(actor)
-    why = check_reason(reason, empty=None, too_long="staff.error.reason_long")
-    why = why or t("staff.link.same_reason" if same else "staff.link.other_reason", lang)
-    return store.link(a, b, same=same, actor=name, reason=why)
-
-
 def background_answers(
     store: Store,
     config: ProjectConfig,
@@ -803,79 +499,6 @@ def shown_to(reaction: Reaction, participant: str | None = None) -> bool:
         and bool(participant)
         and reaction.participant == participant
     )
-
-
-def change_options(project: Project) -> list[tuple[str, str]]:
-    """Return what a response can say it changed: ``(label, key)``, to pick from.
-
-    Every named intervention of the scenarios, as ``scenario:<slug>/<name>``, and every area
-    of a GIO exported from a layer (``omgeving gio --layer``), as ``gio:<work id>/<name>``:
-    the keys the GIO export reads. A scenario that cannot be read offers nothing (the staff
-    app still opens).
-    """
-    from omgeving._errors import OmgevingError
-    from omgeving.scenario import Scenario
-
-    options: list[tuple[str, str]] = []
-    for s in project.config.scenarios:
-        try:
-            frame = Scenario.load(project, s.slug).interventions
-        except (OmgevingError, OSError, ValueError) as err:
-            log.warning("scenario %s offers no interventions to a response: %s", s.slug, err)
-            continue
-        names = frame["naam"] if "naam" in frame.columns else ()
-        for name in dict.fromkeys(str(n).strip() for n in names if isinstance(n, str)):
-            if name:
-                options.append((f"{s.name}: {name}", f"scenario:{s.slug}/{name}"))
-    # the areas of the vision exported as GIO (a scenario's own GIO is its interventions)
-    from omgeving.exchange.gio import exported_areas
-
-    slugs = {s.slug for s in project.config.scenarios}
-    for title, work, name in exported_areas(project):
-        if re.sub(r"-(punten|lijnen)$", "", work) not in slugs:
-            options.append((f"{title}: {name}", f"gio:{work}/{name}"))
-    return list(dict.fromkeys(options))
-
-
-def check_changes(
-    project: Project, changes: Iterable[str], options: list[tuple[str, str]] | None = None
-) -> tuple[str, ...]:
-    """Return the changes of a response; refuse an intervention the scenarios do not have.
-
-    ``gio:<identifier>`` may name any area of the vision (its GIO may be exported later).
-
-    Raises
-    ------
-    ValidationError
-        When a ``scenario:`` change names no intervention of the project's scenarios.
-    """
-    changes = tuple(dict.fromkeys(str(c).strip() for c in changes if str(c).strip()))
-    known = {key for _, key in (change_options(project) if options is None else options)}
-    for c in changes:
-        if c.startswith("scenario:") and c not in known:
-            example = next(iter(sorted(known)), "scenario:<slug>/<naam van de ingreep>")
-            raise ValidationError(
-                f"change {c!r} names no intervention of the project's scenarios; choose one "
-                f"from the list, for example {example!r}", key="staff.error.change_unknown")
-    return changes
-
-
-def responses_for(reaction: Reaction, responses: Iterable[Response]) -> list[Response]:
-    """Return the responses that answer ``reaction``: its own, its concern's, its theme's.
-
-    A theme's response answers every reaction of that theme (in its round, when it names
-    one); a concern's the reactions it lists; a reaction's that one.
-    """
-    found = []
-    for r in responses:
-        own = r.kind == "reaction" and r.target == reaction.id
-        concern = r.kind == "concern" and reaction.id in r.ids
-        theme = (r.kind == "theme" and r.target == reaction.theme
-                 and (r.round is None or r.round == reaction.round))
-        if own or concern or theme:
-            found.append(r)
-    order = {"reaction": 0, "concern": 1, "theme": 2}
-    return sorted(found, key=lambda r: order[r.kind])
 
 
 def public_view(

@@ -8,7 +8,8 @@ from dataclasses import replace
 import ipywidgets as w
 
 from omgeving.apps.answers import AnswersApp
-from omgeving.participation import Area, responses_for, validate_reaction
+from omgeving.cycle import responses_for
+from omgeving.participation import Area, validate_reaction
 from omgeving.project import open_project
 from omgeving.reactions import new_reaction_id
 from omgeving.store import Response, open_store

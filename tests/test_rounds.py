@@ -13,7 +13,8 @@ from shapely.geometry import shape
 from omgeving._errors import ConfigError, ValidationError
 from omgeving.apps.resident import ResidentApp
 from omgeving.config import RoundConfig, read_config
-from omgeving.participation import Area, round_now, submit_reaction
+from omgeving.cycle import round_now
+from omgeving.participation import Area, submit_reaction
 from omgeving.project import open_project
 from omgeving.reactions import new_reaction_id
 from omgeving.store import Response

@@ -653,7 +653,7 @@ def test_a_rejected_suggestion_does_not_come_back_and_a_chosen_theme_is_never_to
     assert not [r for r in suggest_rows(app) if f"omg-staff-suggest-{paper}" in r._dom_classes]
     # a tampering browser cannot give a theme outside the project's, nor over a chosen one
     chosen = add(app, area, "Meer huizen", theme="wonen")
-    from omgeving.participation import accept_theme
+    from omgeving.moderation import accept_theme
 
     with pytest.raises(ValidationError):
         accept_theme(app.store, app.project.config, paper, "<b>nep</b>", actor="Bram")

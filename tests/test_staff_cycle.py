@@ -57,7 +57,7 @@ def test_a_round_is_closed_and_opened_again_audited(app):
 def test_a_round_is_planned_and_changed_in_the_staff_app(app):
     from datetime import timedelta
 
-    from omgeving.participation import check_round
+    from omgeving.cycle import check_round
 
     cycle = app.cycle
     today = date.today()

@@ -19,15 +19,9 @@ from omgeving import settings
 from omgeving._errors import ValidationError
 from omgeving.apps._plain import plain
 from omgeving.apps._widgets import replace_children
+from omgeving.cycle import change_options, check_changes, plan_round, round_now, rounds_of
 from omgeving.i18n import day_text
-from omgeving.participation import (
-    change_options,
-    check_changes,
-    moderator_name,
-    plan_round,
-    round_now,
-    rounds_of,
-)
+from omgeving.participation import moderator_name
 from omgeving.reactions import new_reaction_id
 from omgeving.store import VERDICTS, Evening, Response, RoundPlan, Snapshot
 

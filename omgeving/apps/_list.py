@@ -16,7 +16,8 @@ from omgeving._errors import ValidationError
 from omgeving.apps._context import Context
 from omgeving.apps._safe import friendly
 from omgeving.apps._widgets import lean
-from omgeving.participation import check_round, public_view, report_reaction
+from omgeving.cycle import check_round
+from omgeving.participation import public_view, report_reaction
 from omgeving.reactions import Reaction
 
 __all__ = ["ReactionList"]

@@ -19,7 +19,7 @@ import ipywidgets as w
 from omgeving import settings
 from omgeving.apps._plain import plain
 from omgeving.apps._widgets import close_tree, replace_children
-from omgeving.participation import accept_theme, judge_duplicate, reject_theme
+from omgeving.moderation import accept_theme, judge_duplicate, reject_theme
 from omgeving.reactions import Reaction
 from omgeving.store import UNSPECIFIED_THEMES, Snapshot, Store
 

@@ -26,8 +26,9 @@ from omgeving.apps._mapview import Layer, ProjectMap, empty
 from omgeving.apps._safe import friendly
 from omgeving.apps._widgets import lean
 from omgeving.apps.resident import _log_to_server
+from omgeving.cycle import responses_for
 from omgeving.i18n import t
-from omgeving.participation import public_view, responses_for
+from omgeving.participation import public_view
 from omgeving.project import open_project
 from omgeving.reactions import Reaction
 from omgeving.store import VERDICTS, Response, open_store

@@ -30,17 +30,10 @@ from omgeving.apps._live import Poller
 from omgeving.apps._mapview import Layer, ProjectMap, empty, fit_zoom, scenario_features
 from omgeving.apps._safe import friendly
 from omgeving.apps._widgets import lean
+from omgeving.cycle import RoundNow, evening_today, responses_for, round_now, rounds_of
 from omgeving.i18n import day_text
 from omgeving.palette import theme_colour
-from omgeving.participation import (
-    Area,
-    RoundNow,
-    evening_today,
-    public_view,
-    responses_for,
-    round_now,
-    rounds_of,
-)
+from omgeving.participation import Area, public_view
 from omgeving.project import open_project
 from omgeving.reactions import Reaction
 from omgeving.store import open_store

@@ -31,9 +31,10 @@ from omgeving.apps._mapview import ProjectMap, empty, scenario_features
 from omgeving.apps._safe import friendly
 from omgeving.apps.resident import _log_to_server
 from omgeving.config import ProjectConfig
+from omgeving.cycle import evening_today
 from omgeving.i18n import t
 from omgeving.palette import sentiment_colour, theme_colour
-from omgeving.participation import evening_today, shown_to
+from omgeving.participation import shown_to
 from omgeving.project import open_project
 from omgeving.reactions import Reaction
 from omgeving.store import Evening, open_store

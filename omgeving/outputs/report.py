@@ -107,7 +107,7 @@ def respond(project: Project, text: str, *, verdict: str, theme: str | None = No
     """
     import hashlib
 
-    from omgeving.participation import check_changes
+    from omgeving.cycle import check_changes
 
     if (theme is None) == (reaction is None):
         raise ValidationError("give either theme= or reaction=, not both or neither")
@@ -171,10 +171,10 @@ def build_report(project: Project, out_dir: str | os.PathLike[str] | None = None
     """
     from omgeving.analysis.moderated import settle
     from omgeving.analysis.run import analyse
+    from omgeving.cycle import rounds_of
     from omgeving.exchange.export import reaction_table
     from omgeving.outputs import figures
     from omgeving.outputs.analysis import participation_per_buurt
-    from omgeving.participation import rounds_of
 
     folder = Path(out_dir) if out_dir is not None else project.exports_dir
     folder.mkdir(parents=True, exist_ok=True)
@@ -590,7 +590,7 @@ def _maps(project: Project, frame: pd.DataFrame, figures) -> str:
 def _responses(project: Project, responses: list[Response], snapshot: Snapshot,
                found: Analysis, round_slug: str | None) -> str:
     """Section 5: per theme and concern, what was said, the response, what changed, the ids."""
-    from omgeving.participation import responses_for
+    from omgeving.cycle import responses_for
 
     reactions = snapshot.reactions
     answered = {r.id for r in reactions if responses_for(r, responses)}
@@ -662,7 +662,7 @@ def _per_round(project: Project, reactions: list, answered: set[str]) -> str:
 
 def _annex(frame: pd.DataFrame, responses: list[Response], snapshot: Snapshot,
            found: Analysis) -> str:
-    from omgeving.participation import responses_for
+    from omgeving.cycle import responses_for
 
     by_id = {r.id: r for r in snapshot.reactions}
     concern = {rid: int(g) + 1 for rid, g in zip(found.reactions["id"], found.reactions["zorg"],

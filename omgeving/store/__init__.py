@@ -293,7 +293,7 @@ class Store(Protocol):
         """Plan a round in the staff app, or change it (same slug), audited.
 
         Returns False when nothing changed. Which rounds exist is the project's business
-        (:func:`omgeving.participation.plan_round` refuses a slug of ``omgeving.toml``).
+        (:func:`omgeving.cycle.plan_round` refuses a slug of ``omgeving.toml``).
 
         Raises
         ------
