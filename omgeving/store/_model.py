@@ -19,6 +19,7 @@ __all__ = [
     "ACTIONS",
     "AGE_BANDS",
     "EVENING_COLUMNS",
+    "EVENING_FIELDS",
     "MAX_REASON",
     "MAX_RESPONSE",
     "MIN_SQLITE",
@@ -26,6 +27,7 @@ __all__ = [
     "RESPONSE_KINDS",
     "RESPONSE_VALUES",
     "ROUND_COLUMNS",
+    "ROUND_FIELDS",
     "SCHEMA_VERSION",
     "UNSPECIFIED_THEMES",
     "VERDICTS",
@@ -45,6 +47,7 @@ __all__ = [
     "check_round_plan",
     "evening_entry",
     "evening_from_row",
+    "evening_values",
     "link_pair",
     "moderation",
     "profile_from_row",
@@ -56,6 +59,7 @@ __all__ = [
     "round_plan_from_row",
     "round_plan_values",
     "theme_change",
+    "upsert_sql",
 ]
 
 #: 4: moderators' judgements of possible duplicates (``links``), the anonymous background
@@ -430,13 +434,16 @@ def check_response(response: Response) -> Response:
 
 #: The columns of an evening, in :class:`Evening`'s order (both backends).
 EVENING_COLUMNS = "id, day, place, visitors, scenarios, notes, actor, at"
+EVENING_FIELDS = ("day", "place", "visitors", "scenarios", "notes")  # what a change compares
 #: The columns of a response that a change compares (all but id, actor and time).
 RESPONSE_VALUES = "kind, target, verdict, text, text_en, ids, changes, round"
 
 
 _ROUND_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-#: The columns of ``round_plans`` in the order :func:`round_plan_from_row` reads them.
+#: The columns of ``round_plans`` in the order :func:`round_plan_from_row` reads them, and
+#: those a staff member changes.
 ROUND_COLUMNS = "slug, title, title_en, start_day, end_day, scenarios, actor, at"
+ROUND_FIELDS = ("title", "title_en", "start_day", "end_day", "scenarios")
 
 
 def check_round_plan(plan: RoundPlan) -> RoundPlan:
@@ -472,8 +479,34 @@ def check_round_plan(plan: RoundPlan) -> RoundPlan:
 
 
 def round_plan_values(p: RoundPlan) -> tuple:
-    """Return a planned round's title, title_en, start, end and scenarios as stored."""
+    """Return a planned round's :data:`ROUND_FIELDS` as stored."""
     return (p.title, p.title_en, p.start, p.end, json.dumps(list(p.scenarios)))
+
+
+def evening_values(e: Evening) -> tuple:
+    """Return an evening's :data:`EVENING_FIELDS` as stored."""
+    return (e.day, e.place, e.visitors, json.dumps(list(e.scenarios)), e.notes)
+
+
+def upsert_sql(table: str, key: str, fields: tuple[str, ...], mark: str) -> tuple[str, str]:
+    """Return the SQL that reads a row's ``fields`` by ``key``, and writes the row anew.
+
+    The table's columns are ``key``, ``fields``, ``actor``, ``at``, in that order (the
+    register of evenings, the planned rounds). ``mark`` is the driver's placeholder.
+
+    Examples
+    --------
+    >>> read, write = upsert_sql("evenings", "id", ("day", "place"), "?")
+    >>> read
+    'SELECT day, place FROM evenings WHERE id=?'
+    >>> write
+    'INSERT INTO evenings VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET day=excluded.day, place=excluded.place, actor=excluded.actor, at=excluded.at'
+    """  # noqa: E501
+    columns = (*fields, "actor", "at")
+    marks = ", ".join([mark] * (len(columns) + 1))
+    update = ", ".join(f"{c}=excluded.{c}" for c in columns)
+    return (f"SELECT {', '.join(fields)} FROM {table} WHERE {key}={mark}",
+            f"INSERT INTO {table} VALUES ({marks}) ON CONFLICT ({key}) DO UPDATE SET {update}")
 
 
 def round_plan_from_row(

@@ -44,8 +44,10 @@ from omgeving.reactions import Reaction
 from omgeving.store import Store
 from omgeving.store._model import (
     EVENING_COLUMNS,
+    EVENING_FIELDS,
     RESPONSE_VALUES,
     ROUND_COLUMNS,
+    ROUND_FIELDS,
     UNSPECIFIED_THEMES,
     AuditEntry,
     Erasure,
@@ -64,6 +66,7 @@ from omgeving.store._model import (
     check_round_plan,
     evening_entry,
     evening_from_row,
+    evening_values,
     link_pair,
     moderation,
     profile_from_row,
@@ -75,7 +78,9 @@ from omgeving.store._model import (
     round_plan_from_row,
     round_plan_values,
     theme_change,
+    upsert_sql,
 )
+from omgeving.store._pg_rows import _audit, _claim, _erase, _insert, _uncount
 from omgeving.store._pg_schema import (
     _amcheck_problems,
     _count_problems,
@@ -495,52 +500,29 @@ class PostgresStore(Store):
 
     def save_round_plan(self, plan: RoundPlan, *, actor: str) -> bool:
         p = check_round_plan(plan)
-        actor = check_reason(actor, what="actor")
-        values = round_plan_values(p)
-
-        def work(cur: psycopg.Cursor) -> bool:
-            row = cur.execute(
-                "SELECT title, title_en, start_day, end_day, scenarios FROM round_plans "
-                "WHERE slug=%s FOR UPDATE", (p.slug,)
-            ).fetchone()
-            if row is not None and tuple(row) == values:
-                return False
-            cur.execute(
-                "INSERT INTO round_plans VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (slug) DO UPDATE SET title=excluded.title, "
-                "title_en=excluded.title_en, start_day=excluded.start_day, "
-                "end_day=excluded.end_day, scenarios=excluded.scenarios, "
-                "actor=excluded.actor, at=excluded.at",
-                (p.slug, *values, actor, _now()),
-            )
-            _audit(cur, actor, "round-plan", None, round_plan_entry(p))
-            return True
-
-        return self._write(work)
+        return self._save_row("round_plans", "slug", ROUND_FIELDS, p.slug, round_plan_values(p),
+                              actor=actor, action="round-plan", entry=round_plan_entry(p))
 
     def round_plans(self) -> list[RoundPlan]:
         return [round_plan_from_row(*row) for row in self._read(_ROUND_PLANS)]
 
     def save_evening(self, evening: Evening, *, actor: str) -> bool:
         e = check_evening(evening)
+        return self._save_row("evenings", "id", EVENING_FIELDS, e.id, evening_values(e),
+                              actor=actor, action="evening", entry=evening_entry(e))
+
+    def _save_row(self, table: str, key: str, fields: tuple[str, ...], key_value: str,
+                  values: tuple, *, actor: str, action: str, entry: str) -> bool:
+        """Write a row of a register (:func:`upsert_sql`) and audit it; False if unchanged."""
         actor = check_reason(actor, what="actor")
-        values = (e.day, e.place, e.visitors, json.dumps(list(e.scenarios)), e.notes)
+        read, write = upsert_sql(table, key, fields, "%s")
 
         def work(cur: psycopg.Cursor) -> bool:
-            row = cur.execute(
-                "SELECT day, place, visitors, scenarios, notes FROM evenings WHERE id=%s "
-                "FOR UPDATE", (e.id,)
-            ).fetchone()
+            row = cur.execute(read + " FOR UPDATE", (key_value,)).fetchone()
             if row is not None and tuple(row) == values:
                 return False
-            cur.execute(
-                "INSERT INTO evenings VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) "
-                "DO UPDATE SET day=excluded.day, place=excluded.place, "
-                "visitors=excluded.visitors, scenarios=excluded.scenarios, "
-                "notes=excluded.notes, actor=excluded.actor, at=excluded.at",
-                (e.id, *values, actor, _now()),
-            )
-            _audit(cur, actor, "evening", None, evening_entry(e))
+            cur.execute(write, (key_value, *values, actor, _now()))
+            _audit(cur, actor, action, None, entry)
             return True
 
         return self._write(work)
@@ -744,90 +726,6 @@ class PostgresStore(Store):
         self.close()
 
 
-def _insert(cur: psycopg.Cursor, r: Reaction) -> bool:
-    """Insert reaction ``r`` unless its id is stored; return whether it was inserted."""
-    geojson = json.dumps(r.geometry)
-    cur.execute(  # omg_claim runs before the row is written: see the module's doc
-        "INSERT INTO reactions (seq, id, geom, geojson, theme, text, sentiment, "
-        "scenario, channel, participant, buurt, created, status, round, evening, changed) "
-        "SELECT c.seq, %s, ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326), %s, %s, %s, %s, "
-        "%s, %s, %s, %s, %s, %s, %s, %s, c.changed FROM omg_claim(true) c "
-        "ON CONFLICT (id) DO NOTHING",
-        (
-            r.id,
-            geojson,
-            geojson,
-            r.theme,
-            r.text,
-            r.sentiment,
-            r.scenario,
-            r.channel,
-            r.participant,
-            r.buurt,
-            r.created,
-            r.status,
-            r.round,
-            r.evening,
-        ),
-    )
-    return cur.rowcount == 1
-
-
 _PROFILES = "SELECT day, channel, age, relation FROM profiles ORDER BY seq"
 _RESPONSES = f"SELECT id, {RESPONSE_VALUES}, actor, at FROM responses ORDER BY seq"
 _ROUND_PLANS = f"SELECT {ROUND_COLUMNS} FROM round_plans ORDER BY start_day, slug"
-
-
-def _claim(cur: psycopg.Cursor) -> int:
-    """Take this write's change number (first, before any row is written)."""
-    return _value(cur, "SELECT changed FROM omg_claim(false)")
-
-
-def _audit(
-    cur: psycopg.Cursor, actor: str, action: str, reaction_id: str | None, reason: str
-) -> None:
-    cur.execute(
-        "INSERT INTO audit (at, actor, action, reaction_id, reason) VALUES (%s, %s, %s, %s, %s)",
-        (_now(), actor, action, reaction_id, reason),
-    )
-
-
-def _uncount(cur: psycopg.Cursor, table: str, column: str, participant: str, changed: int) -> int:
-    """Delete a participant's agreements or reports and take them off the counts."""
-    cur.execute(
-        f"WITH gone AS (DELETE FROM {table} WHERE participant=%s RETURNING reaction_id) "
-        f"UPDATE reactions r SET {column}={column}-g.n, changed=%s, "
-        "changed_xid=pg_current_xact_id() FROM (SELECT reaction_id, count(*) AS n FROM gone "
-        "GROUP BY reaction_id) g WHERE r.id=g.reaction_id RETURNING g.n",
-        (participant, changed),
-    )
-    return sum(n for (n,) in cur.fetchall())
-
-
-def _erase(
-    cur: psycopg.Cursor, where: str, args: tuple, actor: str, action: str, reason: str, changed: int
-) -> int:
-    """Empty the reactions matching ``where`` to their id, channel, scenario and time."""
-    ids = [
-        i
-        for (i,) in cur.execute(
-            f"SELECT id FROM reactions WHERE status<>'erased' AND {where} FOR UPDATE", args
-        )
-    ]
-    if not ids:
-        return 0
-    cur.execute(
-        "INSERT INTO audit (at, actor, action, reaction_id, reason) "
-        "SELECT %s, %s, %s, unnest(%s::text[]), %s",
-        (_now(), actor, action, ids, reason),
-    )
-    for table in ("agreements", "reports"):
-        cur.execute(f"DELETE FROM {table} WHERE reaction_id = ANY(%s)", (ids,))
-    cur.execute(
-        "UPDATE reactions SET geom=NULL, geojson='null', theme='', text='', sentiment=NULL, "
-        "buurt=NULL, participant='', agrees=0, reports=0, status='erased', reason=%s, "
-        "changed=%s, changed_xid=pg_current_xact_id() WHERE id = ANY(%s)",
-        (reason, changed, ids),
-    )
-    return len(ids)
-

@@ -25,8 +25,10 @@ from omgeving.reactions import Reaction
 from omgeving.store import Store
 from omgeving.store._model import (
     EVENING_COLUMNS,
+    EVENING_FIELDS,
     RESPONSE_VALUES,
     ROUND_COLUMNS,
+    ROUND_FIELDS,
     UNSPECIFIED_THEMES,
     AuditEntry,
     Erasure,
@@ -45,6 +47,7 @@ from omgeving.store._model import (
     check_round_plan,
     evening_entry,
     evening_from_row,
+    evening_values,
     link_pair,
     moderation,
     profile_from_row,
@@ -56,6 +59,7 @@ from omgeving.store._model import (
     round_plan_from_row,
     round_plan_values,
     theme_change,
+    upsert_sql,
 )
 from omgeving.store._sqlite_schema import (
     _check_sqlite_version,
@@ -456,24 +460,8 @@ class SQLiteStore(Store):
 
     def save_round_plan(self, plan: RoundPlan, *, actor: str) -> bool:
         p = check_round_plan(plan)
-        actor = check_reason(actor, what="actor")
-        values = round_plan_values(p)
-        with self._write() as db:
-            row = db.execute(
-                "SELECT title, title_en, start_day, end_day, scenarios FROM round_plans "
-                "WHERE slug=?", (p.slug,)
-            ).fetchone()
-            if row is not None and tuple(row) == values:
-                return False
-            db.execute(
-                "INSERT INTO round_plans VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (slug) DO UPDATE "
-                "SET title=excluded.title, title_en=excluded.title_en, "
-                "start_day=excluded.start_day, end_day=excluded.end_day, "
-                "scenarios=excluded.scenarios, actor=excluded.actor, at=excluded.at",
-                (p.slug, *values, actor, _now()),
-            )
-            _audit(db, actor, "round-plan", None, round_plan_entry(p))
-            return True
+        return self._save_row("round_plans", "slug", ROUND_FIELDS, p.slug, round_plan_values(p),
+                              actor=actor, action="round-plan", entry=round_plan_entry(p))
 
     def round_plans(self) -> list[RoundPlan]:
         return [
@@ -484,22 +472,20 @@ class SQLiteStore(Store):
 
     def save_evening(self, evening: Evening, *, actor: str) -> bool:
         e = check_evening(evening)
+        return self._save_row("evenings", "id", EVENING_FIELDS, e.id, evening_values(e),
+                              actor=actor, action="evening", entry=evening_entry(e))
+
+    def _save_row(self, table: str, key: str, fields: tuple[str, ...], key_value: str,
+                  values: tuple, *, actor: str, action: str, entry: str) -> bool:
+        """Write a row of a register (:func:`upsert_sql`) and audit it; False if unchanged."""
         actor = check_reason(actor, what="actor")
-        values = (e.day, e.place, e.visitors, json.dumps(list(e.scenarios)), e.notes)
+        read, write = upsert_sql(table, key, fields, "?")
         with self._write() as db:
-            row = db.execute(
-                "SELECT day, place, visitors, scenarios, notes FROM evenings WHERE id=?", (e.id,)
-            ).fetchone()
+            row = db.execute(read, (key_value,)).fetchone()
             if row is not None and tuple(row) == values:
                 return False
-            db.execute(
-                "INSERT INTO evenings VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET "
-                "day=excluded.day, place=excluded.place, visitors=excluded.visitors, "
-                "scenarios=excluded.scenarios, notes=excluded.notes, actor=excluded.actor, "
-                "at=excluded.at",
-                (e.id, *values, actor, _now()),
-            )
-            _audit(db, actor, "evening", None, evening_entry(e))
+            db.execute(write, (key_value, *values, actor, _now()))
+            _audit(db, actor, action, None, entry)
             return True
 
     def evenings(self) -> list[Evening]:
